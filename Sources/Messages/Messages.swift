@@ -1,0 +1,1 @@
+// The Messages module: payload types, ids and topics of DESIGN.md section 4.
