@@ -1,0 +1,56 @@
+// Helpers the payload types' decoders share, so every range check reports the same way.
+
+extension KeyedDecodingContainer {
+    /// An integer that must be at least `minimum`.
+    func decode(_ type: Int.Type, forKey key: Key, atLeast minimum: Int) throws -> Int {
+        try check(decode(Int.self, forKey: key), key, atLeast: minimum)
+    }
+
+    /// An integer that falls back to `defaultValue` when the key is absent and must be at least `minimum`.
+    func decode(_ type: Int.Type, forKey key: Key, default defaultValue: Int, atLeast minimum: Int) throws -> Int {
+        try check(decode(Int.self, forKey: key, default: defaultValue), key, atLeast: minimum)
+    }
+
+    /// An optional integer (absent or null is nil) that must be at least `minimum` when present.
+    func decodeIfPresent(_ type: Int.Type, forKey key: Key, atLeast minimum: Int) throws -> Int? {
+        try decodeIfPresent(Int.self, forKey: key).map { try check($0, key, atLeast: minimum) }
+    }
+
+    /// A value that falls back to `defaultValue` when the key is absent (null is still an error).
+    func decode<T: Decodable>(_ type: T.Type, forKey key: Key, default defaultValue: T) throws -> T {
+        contains(key) ? try decode(T.self, forKey: key) : defaultValue
+    }
+
+    /// A non-empty string of at most `maxLength` characters.
+    func decode(_ type: String.Type, forKey key: Key, maxLength: Int) throws -> String {
+        try check(decode(String.self, forKey: key), key, maxLength: maxLength)
+    }
+
+    /// An optional string (absent or null is nil), non-empty and at most `maxLength` characters when present.
+    func decodeIfPresent(_ type: String.Type, forKey key: Key, maxLength: Int) throws -> String? {
+        try decodeIfPresent(String.self, forKey: key).map { try check($0, key, maxLength: maxLength) }
+    }
+
+    /// Throws ``ErrorCode/missingField`` for `key` unless `condition` holds.
+    func require(_ condition: Bool, _ key: Key, because reason: String) throws {
+        guard condition else {
+            throw MessageError(.missingField, at: codingPath + [key], "required \(reason)")
+        }
+    }
+
+    /// An ``ErrorCode/invalidField`` error for `key`.
+    func invalid(_ key: Key, _ problem: String) -> MessageError {
+        MessageError(.invalidField, at: codingPath + [key], problem)
+    }
+
+    private func check(_ value: Int, _ key: Key, atLeast minimum: Int) throws -> Int {
+        guard value >= minimum else { throw invalid(key, "must be at least \(minimum), got \(value)") }
+        return value
+    }
+
+    private func check(_ value: String, _ key: Key, maxLength: Int) throws -> String {
+        guard !value.isEmpty else { throw invalid(key, "must not be empty") }
+        guard value.count <= maxLength else { throw invalid(key, "must be at most \(maxLength) characters") }
+        return value
+    }
+}

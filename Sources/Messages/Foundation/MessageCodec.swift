@@ -1,0 +1,96 @@
+public import Foundation
+
+/// The single entry point for turning bytes into payloads and back.
+///
+/// ```swift
+/// let codec = MessageCodec(maxPayloadBytes: 65536)
+/// let command = try codec.decode(AgentCommand.self, from: message.payload)
+/// let bytes = try codec.encode(status)
+/// ```
+///
+/// Decoding first rejects payloads larger than ``maxPayloadBytes`` without reading
+/// them, then decodes; every failure is a ``MessageError`` whose message names the
+/// field. Unknown fields are ignored. Encoding writes keys sorted, `/` unescaped,
+/// and times as RFC 3339 UTC with milliseconds.
+public struct MessageCodec: Sendable {
+    /// DESIGN's default `--max-payload-bytes`.
+    public static let defaultMaxPayloadBytes = 65536
+
+    /// The largest payload ``decode(_:from:)`` reads.
+    public var maxPayloadBytes: Int
+
+    public init(maxPayloadBytes: Int = MessageCodec.defaultMaxPayloadBytes) {
+        self.maxPayloadBytes = maxPayloadBytes
+    }
+
+    /// Decodes a `P` from `bytes`.
+    ///
+    /// - Throws: ``MessageError`` with code `payload-too-large`, `empty-payload`,
+    ///   `malformed-json`, `missing-field`, `invalid-field`, `invalid-id` or `invalid-topic`.
+    public func decode<P: Payload>(_ type: P.Type, from bytes: some Collection<UInt8>) throws(MessageError) -> P {
+        guard bytes.count <= maxPayloadBytes else {
+            throw MessageError(
+                .payloadTooLarge,
+                "payload of \(bytes.count) bytes is larger than the limit of \(maxPayloadBytes) bytes")
+        }
+        guard !bytes.isEmpty else {
+            throw MessageError(.emptyPayload, "payload is empty, expected a JSON object (\(P.schemaName))")
+        }
+        do {
+            return try JSONDecoder().decode(P.self, from: Data(bytes))
+        } catch let error as MessageError {
+            throw error
+        } catch let error as DecodingError {
+            throw Self.translate(error)
+        } catch {
+            throw MessageError(.malformedJSON, "payload is not valid JSON: \(error)")
+        }
+    }
+
+    /// Encodes `payload` as compact JSON with sorted keys.
+    ///
+    /// - Throws: ``MessageError`` with code `invalid-field` when a value cannot be
+    ///   written as JSON (only possible for non-finite numbers).
+    public func encode<P: Payload>(_ payload: P) throws(MessageError) -> [UInt8] {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        do {
+            return Array(try encoder.encode(payload))
+        } catch let error as MessageError {
+            throw error
+        } catch let EncodingError.invalidValue(_, context) {
+            throw MessageError(.invalidField, at: context.codingPath, context.debugDescription)
+        } catch {
+            throw MessageError(.invalidField, "cannot encode \(P.schemaName): \(error)")
+        }
+    }
+
+    private static func translate(_ error: DecodingError) -> MessageError {
+        switch error {
+        case .keyNotFound(let key, let context):
+            return MessageError(.missingField, at: context.codingPath + [key], "is required")
+        case .valueNotFound(let type, let context):
+            return MessageError(.invalidField, at: context.codingPath, "expected \(describe(type)), got null")
+        case .typeMismatch(let type, let context):
+            return MessageError(.invalidField, at: context.codingPath, "expected \(describe(type))")
+        case .dataCorrupted(let context) where context.codingPath.isEmpty:
+            return MessageError(.malformedJSON, "payload is not valid JSON")
+        case .dataCorrupted(let context):
+            return MessageError(.invalidField, at: context.codingPath, context.debugDescription)
+        @unknown default:
+            return MessageError(.invalidField, "\(error)")
+        }
+    }
+
+    private static func describe(_ type: Any.Type) -> String {
+        switch type {
+        case is String.Type: "a string"
+        case is Int.Type, is Int64.Type: "an integer"
+        case is Bool.Type: "a boolean"
+        case is Double.Type: "a number"
+        case is [Any].Type: "an array"
+        case is [String: Any].Type: "an object"
+        default: "a value of type \(type)"
+        }
+    }
+}

@@ -1,0 +1,46 @@
+/// A topic name a requester chose for replies (`replyTo`), validated as publishable:
+/// non-empty, no `+` or `#`, no NUL, at most 65535 bytes of UTF-8.
+///
+/// Unlike ``Topic`` it may be any name; it is never parsed, only published to.
+public struct ReplyTopic: Hashable, Sendable, Codable, CustomStringConvertible {
+    /// The topic name.
+    public let name: String
+
+    /// Validates `name`, throwing ``ErrorCode/invalidTopic`` with the reason.
+    public init(_ name: String) throws(MessageError) {
+        if let problem = Self.problem(with: name) {
+            throw MessageError(.invalidTopic, "reply topic \(MessageError.quoted(name)) is invalid: \(problem)")
+        }
+        self.name = name
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let name = try decoder.singleValueContainer().decode(String.self)
+        if let problem = Self.problem(with: name) {
+            throw MessageError(
+                .invalidTopic, at: decoder.codingPath,
+                "reply topic \(MessageError.quoted(name)) is invalid: \(problem)")
+        }
+        self.name = name
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.singleValueContainer()
+        try container.encode(name)
+    }
+
+    public var description: String { name }
+
+    static func problem(with name: String) -> String? {
+        if name.isEmpty { return "it is empty" }
+        if name.utf8.count > 65535 { return "it is longer than 65535 bytes" }
+        for byte in name.utf8 {
+            switch byte {
+            case UInt8(ascii: "+"), UInt8(ascii: "#"): return "wildcards '+' and '#' cannot be published to"
+            case 0: return "it contains NUL"
+            default: continue
+            }
+        }
+        return nil
+    }
+}

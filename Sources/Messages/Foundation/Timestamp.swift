@@ -1,0 +1,173 @@
+public import Foundation
+
+/// A point in time with millisecond precision, written as RFC 3339 UTC with
+/// milliseconds, e.g. `2026-11-23T19:52:59.123Z`.
+///
+/// Its own `Codable` does not depend on encoder strategies. Decoding accepts RFC 3339
+/// with or without fractional seconds and with any offset (normalised to UTC; digits
+/// beyond milliseconds are truncated); anything else is ``ErrorCode/invalidField``
+/// naming the field. Years 0000–9999 only.
+public struct Timestamp: Hashable, Comparable, Sendable, Codable, CustomStringConvertible {
+    /// Milliseconds since 1970-01-01T00:00:00Z.
+    public let millisecondsSinceEpoch: Int64
+
+    public init(millisecondsSinceEpoch: Int64) {
+        self.millisecondsSinceEpoch = millisecondsSinceEpoch
+    }
+
+    /// The millisecond at or before `date`.
+    public init(_ date: Date) {
+        self.millisecondsSinceEpoch = Int64((date.timeIntervalSince1970 * 1000).rounded(.down))
+    }
+
+    /// The current time.
+    public static var now: Timestamp { Timestamp(Date()) }
+
+    public var date: Date { Date(timeIntervalSince1970: Double(millisecondsSinceEpoch) / 1000) }
+
+    /// This time moved by `milliseconds` (negative moves back).
+    public func advanced(byMilliseconds milliseconds: Int) -> Timestamp {
+        Timestamp(millisecondsSinceEpoch: millisecondsSinceEpoch + Int64(milliseconds))
+    }
+
+    /// The milliseconds from `earlier` to this time (negative when `earlier` is later).
+    public func milliseconds(since earlier: Timestamp) -> Int {
+        Int(millisecondsSinceEpoch - earlier.millisecondsSinceEpoch)
+    }
+
+    public static func < (lhs: Timestamp, rhs: Timestamp) -> Bool {
+        lhs.millisecondsSinceEpoch < rhs.millisecondsSinceEpoch
+    }
+
+    /// Parses an RFC 3339 date-time, throwing ``ErrorCode/invalidField`` when `text` is not one.
+    public init(rfc3339 text: String) throws(MessageError) {
+        guard let milliseconds = Self.parse(Array(text.utf8)) else {
+            throw MessageError(.invalidField, Self.problem(text))
+        }
+        self.millisecondsSinceEpoch = milliseconds
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let text = try decoder.singleValueContainer().decode(String.self)
+        guard let milliseconds = Self.parse(Array(text.utf8)) else {
+            throw MessageError(.invalidField, at: decoder.codingPath, Self.problem(text))
+        }
+        self.millisecondsSinceEpoch = milliseconds
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.singleValueContainer()
+        try container.encode(description)
+    }
+
+    /// RFC 3339 in UTC with milliseconds, e.g. `2026-11-23T19:52:59.123Z`.
+    public var description: String {
+        let (days, msOfDay) = millisecondsSinceEpoch.floorDivided(by: 86_400_000)
+        let (year, month, day) = Self.civil(fromDays: days)
+        let ms = Int(msOfDay)
+        return "\(pad(year, 4))-\(pad(month, 2))-\(pad(day, 2))T"
+            + "\(pad(ms / 3_600_000, 2)):\(pad(ms / 60_000 % 60, 2)):\(pad(ms / 1000 % 60, 2)).\(pad(ms % 1000, 3))Z"
+    }
+
+    private static func problem(_ text: String) -> String {
+        "expected an RFC 3339 date-time like 2026-11-23T19:52:59.123Z, got \(MessageError.quoted(text))"
+    }
+
+    // MARK: Calendar arithmetic (proleptic Gregorian, after H. Hinnant's algorithms)
+
+    static func days(fromCivil year: Int, _ month: Int, _ day: Int) -> Int64 {
+        let y = Int64(month <= 2 ? year - 1 : year)
+        let era = (y >= 0 ? y : y - 399) / 400
+        let yearOfEra = y - era * 400
+        let m = Int64(month)
+        let dayOfYear = (153 * (m > 2 ? m - 3 : m + 9) + 2) / 5 + Int64(day) - 1
+        let dayOfEra = yearOfEra * 365 + yearOfEra / 4 - yearOfEra / 100 + dayOfYear
+        return era * 146_097 + dayOfEra - 719_468
+    }
+
+    static func civil(fromDays days: Int64) -> (year: Int, month: Int, day: Int) {
+        let z = days + 719_468
+        let era = (z >= 0 ? z : z - 146_096) / 146_097
+        let dayOfEra = z - era * 146_097
+        let yearOfEra = (dayOfEra - dayOfEra / 1460 + dayOfEra / 36524 - dayOfEra / 146_096) / 365
+        let dayOfYear = dayOfEra - (365 * yearOfEra + yearOfEra / 4 - yearOfEra / 100)
+        let mp = (5 * dayOfYear + 2) / 153
+        let day = dayOfYear - (153 * mp + 2) / 5 + 1
+        let month = mp < 10 ? mp + 3 : mp - 9
+        let year = yearOfEra + era * 400 + (month <= 2 ? 1 : 0)
+        return (Int(year), Int(month), Int(day))
+    }
+
+    static func daysInMonth(_ year: Int, _ month: Int) -> Int {
+        switch month {
+        case 2: (year % 4 == 0 && year % 100 != 0) || year % 400 == 0 ? 29 : 28
+        case 4, 6, 9, 11: 30
+        default: 31
+        }
+    }
+
+    /// `YYYY-MM-DDTHH:MM:SS[.f+](Z|±HH:MM)`, `T` and `Z` in either case.
+    static func parse(_ s: [UInt8]) -> Int64? {
+        var i = 0
+        func number(_ width: Int) -> Int? {
+            guard i + width <= s.count else { return nil }
+            var value = 0
+            for byte in s[i..<i + width] {
+                guard byte >= 0x30, byte <= 0x39 else { return nil }
+                value = value * 10 + Int(byte - 0x30)
+            }
+            i += width
+            return value
+        }
+        func expect(_ characters: UInt8...) -> Bool {
+            guard i < s.count, characters.contains(s[i]) else { return false }
+            i += 1
+            return true
+        }
+        guard let year = number(4), expect(0x2D), let month = number(2), expect(0x2D), let day = number(2),
+            expect(0x54, 0x74), let hour = number(2), expect(0x3A), let minute = number(2), expect(0x3A),
+            let second = number(2)
+        else { return nil }
+        guard (1...12).contains(month), (1...daysInMonth(year, month)).contains(day),
+            hour < 24, minute < 60, second < 60
+        else { return nil }
+        var milliseconds = 0
+        if expect(0x2E) {
+            let start = i
+            var scale = 100
+            while i < s.count, s[i] >= 0x30, s[i] <= 0x39 {
+                milliseconds += Int(s[i] - 0x30) * scale
+                scale /= 10
+                i += 1
+            }
+            guard i > start else { return nil }
+        }
+        var offsetMinutes = 0
+        if expect(0x5A, 0x7A) {
+        } else {
+            guard i < s.count, s[i] == 0x2B || s[i] == 0x2D else { return nil }
+            let sign = s[i] == 0x2D ? -1 : 1
+            i += 1
+            guard let offsetHour = number(2), expect(0x3A), let offsetMinute = number(2),
+                offsetHour < 24, offsetMinute < 60
+            else { return nil }
+            offsetMinutes = sign * (offsetHour * 60 + offsetMinute)
+        }
+        guard i == s.count else { return nil }
+        let seconds = days(fromCivil: year, month, day) * 86_400
+            + Int64(hour * 3600 + minute * 60 + second - offsetMinutes * 60)
+        return seconds * 1000 + Int64(milliseconds)
+    }
+}
+
+private func pad(_ value: Int, _ width: Int) -> String {
+    let digits = String(value)
+    return digits.count >= width ? digits : String(repeating: "0", count: width - digits.count) + digits
+}
+
+extension Int64 {
+    fileprivate func floorDivided(by divisor: Int64) -> (quotient: Int64, remainder: Int64) {
+        let remainder = ((self % divisor) + divisor) % divisor
+        return ((self - remainder) / divisor, remainder)
+    }
+}

@@ -1,1 +1,0 @@
-// The Messages module: payload types, ids and topics of DESIGN.md section 4.

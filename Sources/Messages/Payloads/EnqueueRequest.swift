@@ -1,0 +1,28 @@
+/// A call arriving in a queue, published on `queue/{queueId}/enqueue` by the telephony
+/// platform (or by the queue service when a call overflows to another queue).
+public struct EnqueueRequest: Payload {
+    public static var schemaName: String { "enqueue-request" }
+
+    public var callId: CallID
+    /// Higher is served first; equal priorities first come, first served. Defaults to 0.
+    public var priority: Int
+    /// The caller's number or name, when known.
+    public var caller: String?
+    /// When the call arrived; the receiver's clock when absent.
+    public var at: Timestamp?
+
+    public init(callId: CallID, priority: Int = 0, caller: String? = nil, at: Timestamp? = nil) {
+        self.callId = callId
+        self.priority = priority
+        self.caller = caller
+        self.at = at
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        callId = try c.decode(CallID.self, forKey: .callId)
+        priority = try c.decode(Int.self, forKey: .priority, default: 0)
+        caller = try c.decodeIfPresent(String.self, forKey: .caller, maxLength: 256)
+        at = try c.decodeIfPresent(Timestamp.self, forKey: .at)
+    }
+}
