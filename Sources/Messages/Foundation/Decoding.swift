@@ -1,19 +1,25 @@
-// Helpers the payload types' decoders share, so every range check reports the same way.
+// Helpers the payload types' decoders share, so every check reports the same way.
 
 extension KeyedDecodingContainer {
     /// An integer that must be at least `minimum`.
     func decode(_ type: Int.Type, forKey key: Key, atLeast minimum: Int) throws -> Int {
-        try check(decode(Int.self, forKey: key), key, atLeast: minimum)
+        try check(integer(key), key, atLeast: minimum)
     }
 
     /// An integer that falls back to `defaultValue` when the key is absent and must be at least `minimum`.
     func decode(_ type: Int.Type, forKey key: Key, default defaultValue: Int, atLeast minimum: Int) throws -> Int {
-        try check(decode(Int.self, forKey: key, default: defaultValue), key, atLeast: minimum)
+        contains(key) ? try check(integer(key), key, atLeast: minimum) : defaultValue
+    }
+
+    /// An integer that falls back to `defaultValue` when the key is absent.
+    func decode(_ type: Int.Type, forKey key: Key, default defaultValue: Int) throws -> Int {
+        contains(key) ? try integer(key) : defaultValue
     }
 
     /// An optional integer (absent or null is nil) that must be at least `minimum` when present.
     func decodeIfPresent(_ type: Int.Type, forKey key: Key, atLeast minimum: Int) throws -> Int? {
-        try decodeIfPresent(Int.self, forKey: key).map { try check($0, key, atLeast: minimum) }
+        guard contains(key), try !decodeNil(forKey: key) else { return nil }
+        return try check(integer(key), key, atLeast: minimum)
     }
 
     /// A value that falls back to `defaultValue` when the key is absent (null is still an error).
@@ -41,6 +47,20 @@ extension KeyedDecodingContainer {
     /// An ``ErrorCode/invalidField`` error for `key`.
     func invalid(_ key: Key, _ problem: String) -> MessageError {
         MessageError(.invalidField, at: codingPath + [key], problem)
+    }
+
+    /// An integer. Foundation's JSONDecoder reports a number that is not an `Int`
+    /// (`1.5`, `1e30`) with an internal error that becomes "not valid JSON" with no
+    /// path; this names the field instead.
+    private func integer(_ key: Key) throws -> Int {
+        do {
+            return try decode(Int.self, forKey: key)
+        } catch let error as DecodingError {
+            throw error
+        } catch {
+            guard let number = try? decode(Double.self, forKey: key) else { throw error }
+            throw invalid(key, "expected an integer, got \(number)")
+        }
     }
 
     private func check(_ value: Int, _ key: Key, atLeast minimum: Int) throws -> Int {

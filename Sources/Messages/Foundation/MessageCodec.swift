@@ -41,7 +41,7 @@ public struct MessageCodec: Sendable {
         } catch let error as MessageError {
             throw error
         } catch let error as DecodingError {
-            throw Self.translate(error)
+            throw Self.translate(error, bytes: bytes)
         } catch {
             throw MessageError(.malformedJSON, "payload is not valid JSON: \(error)")
         }
@@ -65,7 +65,7 @@ public struct MessageCodec: Sendable {
         }
     }
 
-    private static func translate(_ error: DecodingError) -> MessageError {
+    private static func translate(_ error: DecodingError, bytes: some Collection<UInt8>) -> MessageError {
         switch error {
         case .keyNotFound(let key, let context):
             return MessageError(.missingField, at: context.codingPath + [key], "is required")
@@ -74,7 +74,11 @@ public struct MessageCodec: Sendable {
         case .typeMismatch(let type, let context):
             return MessageError(.invalidField, at: context.codingPath, "expected \(describe(type))")
         case .dataCorrupted(let context) where context.codingPath.isEmpty:
-            return MessageError(.malformedJSON, "payload is not valid JSON")
+            // Foundation also reports a number that fits no field this way.
+            let wellFormed = (try? JSONSerialization.jsonObject(with: Data(bytes), options: .fragmentsAllowed)) != nil
+            return wellFormed
+                ? MessageError(.invalidField, "a number does not fit its field")
+                : MessageError(.malformedJSON, "payload is not valid JSON")
         case .dataCorrupted(let context):
             return MessageError(.invalidField, at: context.codingPath, context.debugDescription)
         @unknown default:
