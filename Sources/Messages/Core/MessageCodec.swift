@@ -1,4 +1,4 @@
-public import Foundation
+import Foundation
 
 /// The single entry point for turning bytes into payloads and back.
 ///
