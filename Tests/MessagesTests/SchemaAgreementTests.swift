@@ -42,7 +42,7 @@ struct SchemaAgreementTests {
         }
     }
 
-    @Test("every example in the schemas is valid and decodes into its Swift type")
+    @Test("every example in the schemas is valid and decodes into its Swift type, also with an unknown field added")
     func schemaExamplesDecode() throws {
         let results = try SchemaValidator.run(["--examples"])
         #expect(!results.isEmpty)
@@ -54,9 +54,14 @@ struct SchemaAgreementTests {
             #expect(examples.count >= 2, "\(type.schemaName) needs examples of its variants")
             for (index, example) in examples.enumerated() {
                 let bytes = Array(try JSONSerialization.data(withJSONObject: example))
+                var extended = try #require(example as? [String: Any])
+                extended["addedByALaterVersion"] = ["nested": [1, "two", NSNull()]]
+                let extendedBytes = Array(try JSONSerialization.data(withJSONObject: extended))
                 do {
                     let (value, again) = try decodeAndRoundTrip(type, bytes)
                     #expect(isEqual(value, again), "\(type.schemaName) example \(index) changes when re-encoded")
+                    let (withUnknownField, _) = try decodeAndRoundTrip(type, extendedBytes)
+                    #expect(isEqual(value, withUnknownField), "\(type.schemaName) example \(index): unknown field not ignored")
                 } catch {
                     Issue.record("\(type.schemaName) example \(index) does not decode: \(error)")
                 }
