@@ -69,12 +69,25 @@ let package = Package(
         // Starts and stops a real mosquitto for the tests that touch the bus.
         .target(
             name: "TestSupport",
+            dependencies: ["MQTT", .product(name: "Logging", package: "swift-log")],
             path: "Tests/Support",
+            exclude: ["mosquitto.conf", "mosquitto-tls.conf"],
+            swiftSettings: swiftSettings
+        ),
+        // A process for the last-will test to kill.
+        .executableTarget(
+            name: "mqtt-will-probe",
+            dependencies: ["MQTT", .product(name: "Logging", package: "swift-log")],
+            path: "Tests/MQTTWillProbe",
             swiftSettings: swiftSettings
         ),
         .testTarget(
             name: "MQTTTests",
-            dependencies: ["MQTT", "TestSupport"],
+            dependencies: [
+                "MQTT", "TestSupport", "mqtt-will-probe",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Configuration", package: "swift-configuration"),
+            ],
             swiftSettings: swiftSettings
         ),
         .testTarget(

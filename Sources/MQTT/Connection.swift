@@ -1,0 +1,419 @@
+import CMosquitto
+import Foundation
+import Logging
+import Synchronization
+
+/// The shared core of an ``MQTTClient``: the libmosquitto handle, its network thread,
+/// and the bookkeeping that the C callbacks and the Swift callers share under one lock.
+///
+/// `@unchecked Sendable`: the handle is used from the network thread and from callers'
+/// tasks at once, which libmosquitto allows (it locks internally); every mutable Swift
+/// state is inside `state`.
+final class Connection: @unchecked Sendable {
+    let configuration: MQTTConfiguration
+    let logger: Logger
+    private var mosquitto: Mosquitto!
+    private let state = Mutex(State())
+
+    /// What the callbacks and the callers share.
+    struct State {
+        enum Phase {
+            /// `run()` has not started yet.
+            case idle
+            /// The first connection is being made; callers wait in `readinessWaiters`.
+            case starting
+            /// Connected, or between reconnect attempts after having been connected.
+            case running(connected: Bool)
+            /// Shut down (or the first connection failed); everything ends with this error.
+            case stopped(MQTTError)
+        }
+        var phase = Phase.idle
+        var readinessWaiters: [CheckedContinuation<Void, any Error>] = []
+        var startup: CheckedContinuation<Void, any Error>?
+        var subscriptions: [Int: (filters: [TopicFilter], qos: QoS, continuation: AsyncStream<MQTTMessage>.Continuation)] = [:]
+        var nextSubscriptionID = 0
+        /// Local subscriptions per filter: a filter is unsubscribed when its count drops to zero.
+        var filterUsers: [TopicFilter: Int] = [:]
+        var pendingSubscribes: [Int32: (filters: [TopicFilter], continuation: CheckedContinuation<Void, any Error>)] = [:]
+        /// QoS 1 publishes not yet acknowledged, with the caller waiting for the PUBACK, if any.
+        var unacknowledged: [Int32: CheckedContinuation<Void, any Error>?] = [:]
+        var windowWaiters: [CheckedContinuation<Void, any Error>] = []
+        var refusal: String?
+        var stopping = false
+        var networkThreadExited = false
+        var exitWaiters: [CheckedContinuation<Void, Never>] = []
+    }
+
+    init(configuration: MQTTConfiguration, logger: Logger) throws(MQTTError) {
+        self.configuration = configuration
+        self.logger = logger
+        mosquitto = try Mosquitto(configuration: configuration, userdata: Unmanaged.passUnretained(self).toOpaque())
+        installCallbacks()
+    }
+
+    private var handle: OpaquePointer { mosquitto.pointer }
+
+    // MARK: Lifecycle
+
+    /// Connects, starts the network thread and returns once the broker has accepted the
+    /// connection; throws a clear ``MQTTError`` when the broker cannot be reached or refuses.
+    func start() async throws {
+        try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
+            let alreadyRunning = state.withLock { state -> Bool in
+                guard case .idle = state.phase else { return true }
+                state.phase = .starting
+                state.startup = continuation
+                return false
+            }
+            if alreadyRunning {
+                continuation.resume(throwing: MQTTError.invalidConfiguration(option: "run()", reason: "the client is already running"))
+                return
+            }
+            let thread = Thread { [self] in networkLoop() }
+            thread.name = "mqtt-\(configuration.clientID)"
+            thread.start()
+        }
+    }
+
+    /// Waits (bounded) for unacknowledged publishes, disconnects cleanly (so the broker
+    /// does not publish the will), stops the network thread and ends every subscription.
+    func stop(drainTimeout: Duration = .seconds(5)) async {
+        let deadline = ContinuousClock.now + drainTimeout
+        while ContinuousClock.now < deadline, state.withLock({ !$0.unacknowledged.isEmpty && !$0.networkThreadExited }) {
+            try? await Task.sleep(for: .milliseconds(10))
+        }
+        state.withLock { $0.stopping = true }
+        mosquitto_disconnect(handle)
+        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+            state.withLock { state in
+                if state.networkThreadExited || { if case .idle = state.phase { true } else { false } }() {
+                    continuation.resume()
+                } else {
+                    state.exitWaiters.append(continuation)
+                }
+            }
+        }
+        fail(with: .shutDown)
+    }
+
+    /// Ends the client: every waiter fails with `error`, every subscription finishes.
+    private func fail(with error: MQTTError) {
+        let (waiters, streams) = state.withLock { state in
+            state.phase = .stopped(error)
+            var waiters = state.readinessWaiters + state.windowWaiters + state.pendingSubscribes.values.map(\.continuation)
+            waiters += state.unacknowledged.values.compactMap { $0 }
+            if let startup = state.startup { waiters.append(startup) }
+            let streams = state.subscriptions.values.map(\.continuation)
+            state.readinessWaiters = []
+            state.windowWaiters = []
+            state.pendingSubscribes = [:]
+            state.unacknowledged = [:]
+            state.startup = nil
+            state.subscriptions = [:]
+            state.filterUsers = [:]
+            return (waiters, streams)
+        }
+        waiters.forEach { $0.resume(throwing: error) }
+        streams.forEach { $0.finish() }
+    }
+
+    // MARK: The network thread
+
+    /// Runs on the client's own thread: the first connection, then read/write/keep-alive,
+    /// then reconnects with a doubling back-off capped at `maxReconnectDelay`.
+    private func networkLoop() {
+        defer {
+            let waiters = state.withLock { state in
+                state.networkThreadExited = true
+                defer { state.exitWaiters = [] }
+                return state.exitWaiters
+            }
+            waiters.forEach { $0.resume() }
+        }
+        let startedAt = ContinuousClock.now
+        var code = mosquitto_connect(handle, configuration.host, Int32(configuration.port), Int32(configuration.keepAliveSeconds))
+        if code != MOSQ_ERR_SUCCESS.rawValue {
+            let reason = code == MOSQ_ERR_ERRNO.rawValue ? String(cString: strerror(errno)) : MQTTError.text(code)
+            fail(with: .connectionFailed(host: configuration.host, port: configuration.port, reason: reason))
+            return
+        }
+        var delay = configuration.reconnectDelay
+        while true {
+            code = mosquitto_loop(handle, 1000, 1)
+            let (stopping, phase, refusal) = state.withLock { ($0.stopping, $0.phase, $0.refusal) }
+            if stopping { break }
+            if case .starting = phase {
+                if let refusal {
+                    fail(with: .connectionRefused(reason: refusal))
+                    return
+                }
+                if code != MOSQ_ERR_SUCCESS.rawValue || ContinuousClock.now - startedAt > configuration.connectTimeout {
+                    let reason = code == MOSQ_ERR_SUCCESS.rawValue ? "no answer within \(configuration.connectTimeout)" : MQTTError.text(code)
+                    fail(with: .connectionFailed(host: configuration.host, port: configuration.port, reason: reason))
+                    return
+                }
+                continue
+            }
+            if code == MOSQ_ERR_SUCCESS.rawValue {
+                if case .running(connected: true) = phase { delay = configuration.reconnectDelay }
+                continue
+            }
+            markDisconnected(code: code)
+            sleepUnlessStopping(delay)
+            delay = min(delay * 2, configuration.maxReconnectDelay)
+            if state.withLock({ $0.stopping }) { break }
+            let reconnect = mosquitto_reconnect(handle)
+            if reconnect != MOSQ_ERR_SUCCESS.rawValue {
+                logger.warning("MQTT reconnect failed", metadata: ["mqtt.error": "\(MQTTError.text(reconnect))", "mqtt.retryIn": "\(delay)"])
+            }
+        }
+        mosquitto_loop(handle, 0, 1) // let the DISCONNECT packet out
+    }
+
+    private func markDisconnected(code: Int32) {
+        let wasConnected = state.withLock { state -> Bool in
+            guard case .running(connected: true) = state.phase else { return false }
+            state.phase = .running(connected: false)
+            return true
+        }
+        if wasConnected {
+            logger.warning("MQTT connection lost; reconnecting", metadata: ["mqtt.error": "\(MQTTError.text(code))"])
+        }
+    }
+
+    private func sleepUnlessStopping(_ delay: Duration) {
+        let end = ContinuousClock.now + delay
+        while ContinuousClock.now < end, !state.withLock({ $0.stopping }) {
+            Thread.sleep(forTimeInterval: 0.05)
+        }
+    }
+
+    // MARK: Callbacks (network thread): copy, hand over, return
+
+    private func installCallbacks() {
+        mosquitto_connect_with_flags_callback_set(handle) { _, userdata, code, flags in
+            Connection.from(userdata).didConnect(code: code, sessionPresent: flags & 1 == 1)
+        }
+        mosquitto_publish_callback_set(handle) { _, userdata, messageID in
+            Connection.from(userdata).didAcknowledge(messageID)
+        }
+        mosquitto_subscribe_callback_set(handle) { _, userdata, messageID, count, granted in
+            let grantedQoS = Array(UnsafeBufferPointer(start: granted, count: Int(count)))
+            Connection.from(userdata).didSubscribe(messageID, granted: grantedQoS)
+        }
+        mosquitto_message_callback_set(handle) { _, userdata, message in
+            guard let message else { return }
+            let m = message.pointee
+            let payload = [UInt8](UnsafeRawBufferPointer(start: m.payload, count: Int(m.payloadlen)))
+            let delivered = MQTTMessage(
+                topic: String(cString: m.topic),
+                payload: payload,
+                qos: m.qos == 0 ? .atMostOnce : .atLeastOnce,
+                retained: m.retain
+            )
+            Connection.from(userdata).deliver(delivered)
+        }
+    }
+
+    private static func from(_ userdata: UnsafeMutableRawPointer?) -> Connection {
+        Unmanaged<Connection>.fromOpaque(userdata!).takeUnretainedValue()
+    }
+
+    private func didConnect(code: Int32, sessionPresent: Bool) {
+        guard code == 0 else {
+            let reason = configuration.protocolVersion == .v5
+                ? String(cString: mosquitto_reason_string(code)) : String(cString: mosquitto_connack_string(code))
+            logger.error("MQTT broker refused the connection", metadata: ["mqtt.reason": "\(reason)"])
+            state.withLock { $0.refusal = reason }
+            return
+        }
+        let (startup, waiters, subscribed) = state.withLock { state in
+            state.phase = .running(connected: true)
+            let startup = state.startup
+            let waiters = state.readinessWaiters
+            state.startup = nil
+            state.readinessWaiters = []
+            var byQoS: [QoS: [TopicFilter]] = [:]
+            for subscription in state.subscriptions.values {
+                byQoS[subscription.qos, default: []] += subscription.filters
+            }
+            return (startup, waiters, byQoS)
+        }
+        for (qos, filters) in subscribed {
+            sendSubscribe(Array(Set(filters)), qos: qos)
+        }
+        logger.info("MQTT connected", metadata: [
+            "mqtt.broker": "\(configuration.host):\(configuration.port)",
+            "mqtt.sessionPresent": "\(sessionPresent)",
+            "mqtt.resubscribed": "\(subscribed.values.reduce(0) { $0 + $1.count })",
+        ])
+        startup?.resume()
+        waiters.forEach { $0.resume() }
+    }
+
+    private func didAcknowledge(_ messageID: Int32) {
+        let (waiter, windowWaiter) = state.withLock { state in
+            guard let entry = state.unacknowledged.removeValue(forKey: messageID) else {
+                return (nil as CheckedContinuation<Void, any Error>?, nil as CheckedContinuation<Void, any Error>?)
+            }
+            let windowWaiter = state.windowWaiters.isEmpty ? nil : state.windowWaiters.removeFirst()
+            return (entry, windowWaiter)
+        }
+        waiter?.resume()
+        windowWaiter?.resume()
+    }
+
+    private func didSubscribe(_ messageID: Int32, granted: [Int32]) {
+        guard let pending = state.withLock({ $0.pendingSubscribes.removeValue(forKey: messageID) }) else { return }
+        if let refused = zip(pending.filters, granted).first(where: { $0.1 >= 0x80 }) {
+            pending.continuation.resume(throwing: MQTTError.subscriptionRefused(filter: refused.0.rawValue))
+        } else {
+            pending.continuation.resume()
+        }
+    }
+
+    private func deliver(_ message: MQTTMessage) {
+        let levels = message.topic.split(separator: "/", omittingEmptySubsequences: false)
+        state.withLock { state in
+            for subscription in state.subscriptions.values
+            where subscription.filters.contains(where: { $0.matches(levels: levels, topic: message.topic) }) {
+                subscription.continuation.yield(message)
+            }
+        }
+    }
+
+    // MARK: Operations (callers' tasks)
+
+    /// Returns once the first connection is up; throws if the client has stopped.
+    func waitUntilReady() async throws {
+        if state.withLock({ if case .running = $0.phase { true } else { false } }) { return }
+        try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
+            state.withLock { state in
+                switch state.phase {
+                case .running: continuation.resume()
+                case .stopped(let error): continuation.resume(throwing: error)
+                case .idle, .starting: state.readinessWaiters.append(continuation)
+                }
+            }
+        }
+    }
+
+    func publish(_ topic: String, payload: [UInt8], qos: QoS, retain: Bool, waitForAcknowledgement: Bool) async throws {
+        try MQTTClient.validatePublishTopic(topic)
+        try await waitUntilReady()
+        if qos == .atMostOnce {
+            try sendPublish(topic, payload: payload, qos: qos, retain: retain) { _, _ in }
+            return
+        }
+        try await waitForWindow()
+        if waitForAcknowledgement {
+            try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
+                do {
+                    try sendPublish(topic, payload: payload, qos: qos, retain: retain) { $0.unacknowledged[$1] = continuation }
+                } catch {
+                    continuation.resume(throwing: error)
+                }
+            }
+        } else {
+            try sendPublish(topic, payload: payload, qos: qos, retain: retain) { $0.unacknowledged[$1] = .some(nil) }
+        }
+    }
+
+    /// Hands the packet to libmosquitto and records its message id under the same lock,
+    /// so the PUBACK callback (which takes that lock) always finds the record.
+    private func sendPublish(
+        _ topic: String, payload: [UInt8], qos: QoS, retain: Bool, record: (inout State, Int32) -> Void
+    ) throws(MQTTError) {
+        guard payload.count <= 268_435_455 - topic.utf8.count - 8 else { throw .payloadTooLarge(payload.count) }
+        let failure: MQTTError? = state.withLock { state in
+            if case .stopped(let error) = state.phase { return error }
+            var messageID: Int32 = 0
+            let code = payload.withUnsafeBytes { bytes in
+                mosquitto_publish(handle, &messageID, topic, Int32(bytes.count), bytes.baseAddress, qos.rawValue, retain)
+            }
+            if code == MOSQ_ERR_SUCCESS.rawValue { record(&state, messageID) }
+            return MQTTError(code: code)
+        }
+        if let failure { throw failure }
+    }
+
+    /// The publisher window: waits while `maxInflightMessages` QoS 1 publishes are unacknowledged.
+    private func waitForWindow() async throws {
+        while state.withLock({ $0.unacknowledged.count >= configuration.maxInflightMessages }) {
+            try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
+                state.withLock { state in
+                    if case .stopped(let error) = state.phase {
+                        continuation.resume(throwing: error)
+                    } else if state.unacknowledged.count < configuration.maxInflightMessages {
+                        continuation.resume()
+                    } else {
+                        state.windowWaiters.append(continuation)
+                    }
+                }
+            }
+        }
+    }
+
+    func subscribe(_ filters: [TopicFilter], qos: QoS) async throws -> MQTTSubscription {
+        precondition(!filters.isEmpty, "subscribe needs at least one filter")
+        try await waitUntilReady()
+        let (stream, continuation) = AsyncStream.makeStream(of: MQTTMessage.self, bufferingPolicy: .unbounded)
+        let id = state.withLock { state in
+            let id = state.nextSubscriptionID
+            state.nextSubscriptionID += 1
+            state.subscriptions[id] = (filters, qos, continuation)
+            for filter in Set(filters) { state.filterUsers[filter, default: 0] += 1 }
+            return id
+        }
+        continuation.onTermination = { [weak self] _ in self?.unsubscribe(id) }
+        do {
+            try await withCheckedThrowingContinuation { (waiter: CheckedContinuation<Void, any Error>) in
+                sendSubscribe(filters, qos: qos, waiter: waiter)
+            }
+        } catch {
+            unsubscribe(id)
+            throw error
+        }
+        return MQTTSubscription(filters: filters, stream: stream)
+    }
+
+    /// Sends one SUBSCRIBE for `filters`; the SUBACK resumes `waiter`. When not connected
+    /// the subscription is made on the next connect and the waiter resumes at once.
+    private func sendSubscribe(_ filters: [TopicFilter], qos: QoS, waiter: CheckedContinuation<Void, any Error>? = nil) {
+        let code: Int32 = state.withLock { state in
+            var messageID: Int32 = 0
+            let code = filters.withCStringArray { array in
+                mosquitto_subscribe_multiple(handle, &messageID, Int32(filters.count), array, qos.rawValue, 0, nil)
+            }
+            if code == MOSQ_ERR_SUCCESS.rawValue, let waiter {
+                state.pendingSubscribes[messageID] = (filters, waiter)
+            }
+            return code
+        }
+        guard code != MOSQ_ERR_SUCCESS.rawValue else { return }
+        if code == MOSQ_ERR_NO_CONN.rawValue {
+            waiter?.resume()
+        } else {
+            logger.error("MQTT subscribe failed", metadata: ["mqtt.error": "\(MQTTError.text(code))"])
+            waiter?.resume(throwing: MQTTError(code: code)!)
+        }
+    }
+
+    private func unsubscribe(_ id: Int) {
+        let unused: [TopicFilter] = state.withLock { state in
+            guard let subscription = state.subscriptions.removeValue(forKey: id) else { return [] }
+            var unused: [TopicFilter] = []
+            for filter in Set(subscription.filters) {
+                let users = (state.filterUsers[filter] ?? 1) - 1
+                state.filterUsers[filter] = users == 0 ? nil : users
+                if users == 0 { unused.append(filter) }
+            }
+            return unused
+        }
+        guard !unused.isEmpty else { return }
+        _ = unused.withCStringArray { array in
+            var messageID: Int32 = 0
+            return mosquitto_unsubscribe_multiple(handle, &messageID, Int32(unused.count), array, nil)
+        }
+    }
+}

@@ -1,0 +1,65 @@
+public import Logging
+public import ServiceLifecycle
+
+/// An MQTT client over libmosquitto, run as a swift-service-lifecycle `Service`.
+///
+/// `run()` makes the first connection (throwing a clear ``MQTTError`` if the broker cannot
+/// be reached or refuses), then keeps it: it reconnects by itself with a capped back-off and
+/// makes every subscription again. On graceful shutdown it waits briefly for unacknowledged
+/// QoS 1 publishes, disconnects cleanly (so the broker does not publish the will) and ends
+/// every subscription's sequence.
+///
+/// `publish` and `subscribe` may be called before or while `run()` starts: they wait for the
+/// first connection.
+///
+/// ```swift
+/// let mqtt = try MQTTClient(configuration: .init(clientID: "status-1"), logger: logger)
+/// let group = ServiceGroup(services: [mqtt, statusService], logger: logger)
+/// // in statusService.run():
+/// for await message in try await mqtt.subscribe(to: ["agent/+/command"]) { … }
+/// ```
+public final class MQTTClient: Service, Sendable {
+    private let connection: Connection
+
+    /// Creates the client; throws when the configuration cannot work (unreadable TLS files,
+    /// an invalid will topic). Nothing is sent before `run()`.
+    public init(configuration: MQTTConfiguration, logger: Logger) throws(MQTTError) {
+        connection = try Connection(configuration: configuration, logger: logger)
+    }
+
+    public var configuration: MQTTConfiguration { connection.configuration }
+
+    public func run() async throws {
+        try await connection.start()
+        do {
+            try await gracefulShutdown()
+        } catch {
+            // Cancelled rather than shut down gracefully: close the connection all the same.
+        }
+        await connection.stop()
+    }
+
+    /// Publishes `payload` on `topic`.
+    ///
+    /// With QoS 1 the call returns once libmosquitto has the message (it is resent after a
+    /// reconnect until acknowledged), or, with `waitForAcknowledgement`, once the broker's
+    /// PUBACK has arrived. At most `maxInflightMessages` QoS 1 publishes are unacknowledged at
+    /// a time: beyond that the call waits (the publisher window). Throws ``MQTTError``.
+    public func publish(
+        _ topic: String,
+        payload: [UInt8],
+        qos: QoS = .atLeastOnce,
+        retain: Bool = false,
+        waitForAcknowledgement: Bool = false
+    ) async throws {
+        try await connection.publish(topic, payload: payload, qos: qos, retain: retain, waitForAcknowledgement: waitForAcknowledgement)
+    }
+
+    /// Subscribes to `filters` and returns once the broker has granted them (SUBACK), so a
+    /// message published after the return is received. Retained messages of the filters
+    /// arrive first, flagged `retained`. Throws ``MQTTError/subscriptionRefused(filter:)`` when
+    /// the broker refuses a filter (an ACL).
+    public func subscribe(to filters: [TopicFilter], qos: QoS = .atLeastOnce) async throws -> MQTTSubscription {
+        try await connection.subscribe(filters, qos: qos)
+    }
+}

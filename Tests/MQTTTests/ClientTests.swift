@@ -1,0 +1,191 @@
+import Foundation
+import Logging
+import MQTT
+import Testing
+import TestSupport
+
+/// The MQTT layer against a real mosquitto, over both protocol versions.
+@Suite("MQTT client against a real broker")
+struct ClientTests {
+    static let versions = MQTTConfiguration.ProtocolVersion.allCases
+
+    @Test("a QoS 1 publish is acknowledged and received with its payload", arguments: versions)
+    func qos1RoundTrip(version: MQTTConfiguration.ProtocolVersion) async throws {
+        try await withBroker { broker in
+            try await withClient(broker.clientConfiguration(protocolVersion: version)) { client in
+                let inbox = Inbox(try await client.subscribe(to: ["test/qos1"]))
+                let payload = Array(#"{"hello":"world"}"#.utf8)
+                try await client.publish("test/qos1", payload: payload, qos: .atLeastOnce, waitForAcknowledgement: true)
+                let message = try await inbox.next()
+                #expect(message.topic == "test/qos1")
+                #expect(message.payload == payload)
+                #expect(message.qos == .atLeastOnce)
+                #expect(!message.retained)
+            }
+        }
+    }
+
+    @Test("a retained message reaches a later subscriber flagged as retained; an empty one deletes it", arguments: versions)
+    func retained(version: MQTTConfiguration.ProtocolVersion) async throws {
+        try await withBroker { broker in
+            try await withClient(broker.clientConfiguration(protocolVersion: version)) { client in
+                try await client.publish("agent/a1/status", payload: Array("v1".utf8), retain: true, waitForAcknowledgement: true)
+                let first = Inbox(try await client.subscribe(to: ["agent/a1/status"]))
+                let message = try await first.next()
+                #expect(message.payload == Array("v1".utf8))
+                #expect(message.retained)
+
+                try await client.publish("agent/a1/status", payload: Array("v2".utf8), retain: true, waitForAcknowledgement: true)
+                let live = try await first.next()
+                #expect(live.payload == Array("v2".utf8))
+                #expect(!live.retained, "a live publish to an existing subscriber is not flagged retained")
+
+                try await client.publish("agent/a1/status", payload: [], retain: true, waitForAcknowledgement: true)
+                _ = try await first.next()
+                try await client.publish("agent/a1/other", payload: Array("marker".utf8), retain: true, waitForAcknowledgement: true)
+                let later = Inbox(try await client.subscribe(to: ["agent/a1/+"]))
+                let afterDelete = try await later.next()
+                #expect(afterDelete.topic == "agent/a1/other", "the deleted retained status is not sent again")
+            }
+        }
+    }
+
+    @Test("wildcard subscriptions get exactly the topics their filters match", arguments: versions)
+    func wildcards(version: MQTTConfiguration.ProtocolVersion) async throws {
+        try await withBroker { broker in
+            try await withClient(broker.clientConfiguration(protocolVersion: version)) { client in
+                let statuses = Inbox(try await client.subscribe(to: ["agent/+/status"]))
+                let calls = Inbox(try await client.subscribe(to: ["call/#"]))
+                for topic in ["agent/a1/event", "agent/a1/status", "call/c1/event", "queue/q1/state", "agent/a2/status", "call/c2/route"] {
+                    try await client.publish(topic, payload: Array(topic.utf8), waitForAcknowledgement: true)
+                }
+                #expect(try await statuses.next().topic == "agent/a1/status")
+                #expect(try await statuses.next().topic == "agent/a2/status")
+                #expect(try await calls.next().topic == "call/c1/event")
+                #expect(try await calls.next().topic == "call/c2/route")
+                try await client.publish("end", payload: [], waitForAcknowledgement: true)
+                let end = Inbox(try await client.subscribe(to: ["end/#"]))
+                try await client.publish("end/x", payload: [], waitForAcknowledgement: true)
+                _ = try await end.next()
+                #expect(await statuses.pending.isEmpty)
+                #expect(await calls.pending.isEmpty)
+            }
+        }
+    }
+
+    @Test("the last will is published when the client's process is killed", arguments: versions)
+    func lastWill(version: MQTTConfiguration.ProtocolVersion) async throws {
+        try await withBroker { broker in
+            try await withClient(broker.clientConfiguration(protocolVersion: version)) { observer in
+                let wills = Inbox(try await observer.subscribe(to: ["service/probe/+"]))
+                let probe = Process()
+                probe.executableURL = Self.productsDirectory.appendingPathComponent("mqtt-will-probe")
+                probe.arguments = [broker.host, String(broker.port), version.rawValue, "service/probe/1", #"{"state":"offline"}"#]
+                let output = Pipe()
+                probe.standardOutput = output
+                try probe.run()
+                defer { probe.signalAndWait(SIGKILL) }
+                let line = output.fileHandleForReading.availableData
+                #expect(String(decoding: line, as: UTF8.self).contains("connected"))
+                probe.signalAndWait(SIGKILL)
+                let will = try await wills.next()
+                #expect(will.topic == "service/probe/1")
+                #expect(will.payload == Array(#"{"state":"offline"}"#.utf8))
+            }
+        }
+    }
+
+    @Test("a clean shutdown does not publish the will", arguments: versions)
+    func cleanShutdownHasNoWill(version: MQTTConfiguration.ProtocolVersion) async throws {
+        try await withBroker { broker in
+            try await withClient(broker.clientConfiguration(protocolVersion: version)) { observer in
+                let wills = Inbox(try await observer.subscribe(to: ["service/clean/1"]))
+                let will = MQTTConfiguration.Will(topic: "service/clean/1", payload: Array("offline".utf8), retain: false)
+                try await withClient(broker.clientConfiguration(protocolVersion: version, will: will)) { client in
+                    try await client.publish("service/clean/1", payload: Array("online".utf8), waitForAcknowledgement: true)
+                }
+                try await observer.publish("service/clean/1", payload: Array("after".utf8), waitForAcknowledgement: true)
+                #expect(try await wills.next().payload == Array("online".utf8))
+                #expect(try await wills.next().payload == Array("after".utf8), "no will between the clean disconnect and the next publish")
+            }
+        }
+    }
+
+    @Test("after a broker restart the client reconnects and its subscriptions work again", arguments: versions)
+    func reconnect(version: MQTTConfiguration.ProtocolVersion) async throws {
+        try await withBroker { broker in
+            try await withClient(broker.clientConfiguration(protocolVersion: version)) { client in
+                let inbox = Inbox(try await client.subscribe(to: ["queue/+/enqueue"]))
+                try await client.publish("queue/q1/enqueue", payload: Array("before".utf8), waitForAcknowledgement: true)
+                #expect(try await inbox.next().payload == Array("before".utf8))
+
+                broker.stop()
+                try await broker.launch()
+
+                // A second client publishes once the first has had time to reconnect and resubscribe:
+                // retry until the message arrives (the back-off is 100 ms to 1 s here).
+                try await withClient(broker.clientConfiguration(protocolVersion: version)) { publisher in
+                    var received: MQTTMessage?
+                    for attempt in 0..<30 where received == nil {
+                        try await publisher.publish("queue/q1/enqueue", payload: Array("after-\(attempt)".utf8), waitForAcknowledgement: true)
+                        received = try? await inbox.next(timeout: .milliseconds(500))
+                    }
+                    let message = try #require(received)
+                    #expect(String(decoding: message.payload, as: UTF8.self).hasPrefix("after-"))
+                }
+                // And the reconnected client itself can publish again.
+                try await client.publish("queue/q2/enqueue", payload: Array("own".utf8), waitForAcknowledgement: true)
+                var last = try await inbox.next()
+                while last.topic != "queue/q2/enqueue" { last = try await inbox.next() }
+                #expect(last.payload == Array("own".utf8))
+            }
+        }
+    }
+
+    @Test("a TLS listener is reached with the test CA; a wrong CA is a clear TLS error", arguments: versions)
+    func tls(version: MQTTConfiguration.ProtocolVersion) async throws {
+        try await withBroker(config: .tls, prepare: makeTestCertificates(in:)) { broker in
+            var configuration = broker.clientConfiguration(protocolVersion: version)
+            configuration.tls = .init(caFile: broker.directory.appendingPathComponent("ca.crt").path)
+            try await withClient(configuration) { client in
+                let inbox = Inbox(try await client.subscribe(to: ["secure/#"]))
+                try await client.publish("secure/hello", payload: Array("over tls".utf8), waitForAcknowledgement: true)
+                #expect(try await inbox.next().payload == Array("over tls".utf8))
+            }
+
+            configuration.tls = .init(caFile: broker.directory.appendingPathComponent("missing.crt").path)
+            let error = #expect(throws: MQTTError.self) { try MQTTClient(configuration: configuration, logger: .init(label: "t")) }
+            #expect(error?.description.contains("missing.crt") == true)
+
+            let otherCA = broker.directory.appendingPathComponent("other")
+            try FileManager.default.createDirectory(at: otherCA, withIntermediateDirectories: true)
+            try makeTestCertificates(in: otherCA)
+            configuration.tls = .init(caFile: otherCA.appendingPathComponent("ca.crt").path)
+            let client = try MQTTClient(configuration: configuration, logger: .init(label: "t"))
+            await #expect(throws: MQTTError.self) { try await client.run() }
+        }
+    }
+
+    @Test("with no broker listening, run() fails at once with an error naming the address")
+    func noBroker() async throws {
+        let port = try freeLoopbackPort()
+        let client = try MQTTClient(configuration: .init(port: port, clientID: "nobody"), logger: .init(label: "t"))
+        let error = await #expect(throws: MQTTError.self) { try await client.run() }
+        #expect(error?.description.contains("127.0.0.1:\(port)") == true)
+        // Operations on a client whose connection failed fail too, rather than wait forever.
+        await #expect(throws: MQTTError.self) { try await client.publish("x", payload: []) }
+    }
+
+    @Test("publishing to a topic with wildcards is refused before anything is sent")
+    func invalidPublishTopic() async throws {
+        let client = try MQTTClient(configuration: .init(clientID: "unused"), logger: .init(label: "t"))
+        for topic in ["agent/+/status", "agent/#", "", "a\u{0}b"] {
+            await #expect(throws: MQTTError.self) { try await client.publish(topic, payload: []) }
+        }
+    }
+
+    /// The folder with the built products (the test bundle sits beside them).
+    static var productsDirectory: URL {
+        URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
+    }
+}

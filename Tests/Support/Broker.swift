@@ -1,0 +1,191 @@
+public import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// A real mosquitto for a test: started from a config file checked into the repo
+/// (`Tests/Support/*.conf`) on a free loopback port, ready once it accepts TCP
+/// connections, and stopped afterwards — use ``withBroker(_:config:_:)`` so that
+/// happens even when the test fails.
+public final class Broker: @unchecked Sendable {
+    /// The config templates beside this file; `${PORT}` and `${DIR}` are filled in.
+    public enum Config: String, Sendable {
+        case plain = "mosquitto.conf"
+        case tls = "mosquitto-tls.conf"
+    }
+
+    public let host = "127.0.0.1"
+    public let port: Int
+    /// A folder of this broker's own (config file, log, TLS material); removed on stop.
+    public let directory: URL
+    private let configFile: URL
+    private let lock = NSLock()
+    private var process: Process?
+
+    /// Starts mosquitto and returns once it accepts connections. For `.tls`, the caller
+    /// has written `ca.crt`, `server.crt` and `server.key` into `directory` first through
+    /// `prepare`.
+    public static func start(config: Config = .plain, prepare: (URL) throws -> Void = { _ in }) async throws -> Broker {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("cc-test-broker-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        try prepare(directory)
+        var lastError: (any Error)?
+        for _ in 0..<3 { // a free port can be taken between finding and binding it: try another
+            let port = try freeLoopbackPort()
+            let broker = try Broker(config: config, port: port, directory: directory)
+            do {
+                try await broker.launch()
+                return broker
+            } catch {
+                lastError = error
+            }
+        }
+        try? FileManager.default.removeItem(at: directory)
+        throw lastError ?? BrokerError.notReady("mosquitto did not start")
+    }
+
+    private init(config: Config, port: Int, directory: URL) throws {
+        self.port = port
+        self.directory = directory
+        let template = try String(contentsOf: Self.supportDirectory.appendingPathComponent(config.rawValue), encoding: .utf8)
+        let text = template
+            .replacingOccurrences(of: "${PORT}", with: String(port))
+            .replacingOccurrences(of: "${DIR}", with: directory.path)
+        configFile = directory.appendingPathComponent("mosquitto.conf")
+        try text.write(to: configFile, atomically: true, encoding: .utf8)
+    }
+
+    deinit {
+        terminate(signal: SIGKILL)
+    }
+
+    private static var supportDirectory: URL {
+        URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+    }
+
+    /// Starts the broker process (again, on the same port, after ``stop()``).
+    public func launch() async throws {
+        let process = Process()
+        process.executableURL = try Self.mosquittoExecutable()
+        process.arguments = ["-c", configFile.path]
+        let log = directory.appendingPathComponent("mosquitto.log")
+        _ = FileManager.default.createFile(atPath: log.path, contents: nil)
+        let logHandle = try FileHandle(forWritingTo: log)
+        logHandle.seekToEndOfFile()
+        process.standardOutput = logHandle
+        process.standardError = logHandle
+        try process.run()
+        lock.withLock { self.process = process }
+        let deadline = Date().addingTimeInterval(10)
+        while Date() < deadline {
+            if !process.isRunning {
+                let text = (try? String(contentsOf: log, encoding: .utf8)) ?? ""
+                throw BrokerError.notReady("mosquitto exited with status \(process.terminationStatus): \(text)")
+            }
+            if Self.acceptsConnections(host: host, port: port) { return }
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        terminate(signal: SIGKILL)
+        throw BrokerError.notReady("mosquitto did not accept connections on \(host):\(port) within 10 s")
+    }
+
+    /// Stops the broker gracefully (SIGTERM) and waits until it has exited.
+    public func stop() {
+        terminate(signal: SIGTERM)
+    }
+
+    /// Kills the broker at once (SIGKILL), as a crash would.
+    public func kill() {
+        terminate(signal: SIGKILL)
+    }
+
+    private func terminate(signal: Int32) {
+        guard let process = lock.withLock({ self.process.take() }) else { return }
+        process.signalAndWait(signal)
+    }
+
+    /// Stops the broker and removes its folder.
+    func shutDown() {
+        stop()
+        try? FileManager.default.removeItem(at: directory)
+    }
+
+    private static func mosquittoExecutable() throws -> URL {
+        for path in ["/usr/sbin/mosquitto", "/usr/bin/mosquitto", "/usr/local/sbin/mosquitto"]
+        where FileManager.default.isExecutableFile(atPath: path) {
+            return URL(fileURLWithPath: path)
+        }
+        throw BrokerError.notInstalled
+    }
+
+    /// Whether a TCP connection to host:port succeeds now.
+    static func acceptsConnections(host: String, port: Int) -> Bool {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        guard fd >= 0 else { return false }
+        defer { close(fd) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_port = in_port_t(UInt16(port).bigEndian)
+        inet_pton(AF_INET, host, &address.sin_addr)
+        return withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) == 0
+            }
+        }
+    }
+}
+
+extension Process {
+    /// Sends `signal` and waits (up to 10 s) until the process has exited. Polls rather than
+    /// `waitUntilExit()`, which can hang when called from a Swift concurrency thread on Linux.
+    public func signalAndWait(_ signal: Int32) {
+        guard isRunning else { return }
+        Glibc.kill(processIdentifier, signal)
+        let deadline = Date().addingTimeInterval(10)
+        while isRunning, Date() < deadline {
+            usleep(5_000)
+        }
+    }
+}
+
+/// Runs `body` with a fresh broker and stops the broker afterwards, also when `body` throws.
+public func withBroker<Result>(
+    config: Broker.Config = .plain,
+    prepare: (URL) throws -> Void = { _ in },
+    _ body: (Broker) async throws -> Result
+) async throws -> Result {
+    let broker = try await Broker.start(config: config, prepare: prepare)
+    defer { broker.shutDown() }
+    return try await body(broker)
+}
+
+public enum BrokerError: Error, CustomStringConvertible {
+    case notInstalled
+    case notReady(String)
+
+    public var description: String {
+        switch self {
+        case .notInstalled: "mosquitto is not installed: run the README's test command, which installs it"
+        case .notReady(let reason): reason
+        }
+    }
+}
+
+/// A TCP port on 127.0.0.1 that nothing listens on right now (the kernel picks it).
+public func freeLoopbackPort() throws -> Int {
+    let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+    guard fd >= 0 else { throw BrokerError.notReady("socket(): \(String(cString: strerror(errno)))") }
+    defer { close(fd) }
+    var address = sockaddr_in()
+    address.sin_family = sa_family_t(AF_INET)
+    address.sin_port = 0
+    inet_pton(AF_INET, "127.0.0.1", &address.sin_addr)
+    var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+    let bound = withUnsafeMutablePointer(to: &address) {
+        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { pointer in
+            bind(fd, pointer, length) == 0 && getsockname(fd, pointer, &length) == 0
+        }
+    }
+    guard bound else { throw BrokerError.notReady("bind(): \(String(cString: strerror(errno)))") }
+    return Int(UInt16(bigEndian: address.sin_port))
+}
