@@ -78,15 +78,16 @@ struct ClientTests {
         try await withBroker { broker in
             try await withClient(broker.clientConfiguration(protocolVersion: version)) { observer in
                 let wills = Inbox(try await observer.subscribe(to: ["service/probe/+"]))
-                let probe = Process()
-                probe.executableURL = Self.productsDirectory.appendingPathComponent("mqtt-will-probe")
-                probe.arguments = [broker.host, String(broker.port), version.rawValue, "service/probe/1", #"{"state":"offline"}"#]
-                let output = Pipe()
-                probe.standardOutput = output
-                try probe.run()
+                let probe = try ChildProcess(
+                    executable: Self.productsDirectory.appendingPathComponent("mqtt-will-probe").path,
+                    arguments: [broker.host, String(broker.port), version.rawValue, "service/probe/1", #"{"state":"offline"}"#],
+                    logFile: broker.directory.appendingPathComponent("probe-\(version.rawValue).log")
+                )
                 defer { probe.signalAndWait(SIGKILL) }
-                let line = output.fileHandleForReading.availableData
-                #expect(String(decoding: line, as: UTF8.self).contains("connected"))
+                while probe.isRunning, !probe.output.contains("connected") {
+                    try await Task.sleep(for: .milliseconds(10))
+                }
+                #expect(probe.output.contains("connected"))
                 probe.signalAndWait(SIGKILL)
                 let will = try await wills.next()
                 #expect(will.topic == "service/probe/1")

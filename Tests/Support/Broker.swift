@@ -20,7 +20,7 @@ public final class Broker: @unchecked Sendable {
     public let directory: URL
     private let configFile: URL
     private let lock = NSLock()
-    private var process: Process?
+    private var process: ChildProcess?
 
     /// Starts mosquitto and returns once it accepts connections. For `.tls`, the caller
     /// has written `ca.crt`, `server.crt` and `server.key` into `directory` first through
@@ -65,22 +65,16 @@ public final class Broker: @unchecked Sendable {
 
     /// Starts the broker process (again, on the same port, after ``stop()``).
     public func launch() async throws {
-        let process = Process()
-        process.executableURL = try Self.mosquittoExecutable()
-        process.arguments = ["-c", configFile.path]
-        let log = directory.appendingPathComponent("mosquitto.log")
-        _ = FileManager.default.createFile(atPath: log.path, contents: nil)
-        let logHandle = try FileHandle(forWritingTo: log)
-        logHandle.seekToEndOfFile()
-        process.standardOutput = logHandle
-        process.standardError = logHandle
-        try process.run()
+        let process = try ChildProcess(
+            executable: try Self.mosquittoExecutable(),
+            arguments: ["-c", configFile.path],
+            logFile: directory.appendingPathComponent("mosquitto.log")
+        )
         lock.withLock { self.process = process }
         let deadline = Date().addingTimeInterval(10)
         while Date() < deadline {
             if !process.isRunning {
-                let text = (try? String(contentsOf: log, encoding: .utf8)) ?? ""
-                throw BrokerError.notReady("mosquitto exited with status \(process.terminationStatus): \(text)")
+                throw BrokerError.notReady("mosquitto exited at start: \(process.output)")
             }
             if Self.acceptsConnections(host: host, port: port) { return }
             try await Task.sleep(for: .milliseconds(20))
@@ -110,10 +104,10 @@ public final class Broker: @unchecked Sendable {
         try? FileManager.default.removeItem(at: directory)
     }
 
-    private static func mosquittoExecutable() throws -> URL {
+    private static func mosquittoExecutable() throws -> String {
         for path in ["/usr/sbin/mosquitto", "/usr/bin/mosquitto", "/usr/local/sbin/mosquitto"]
         where FileManager.default.isExecutableFile(atPath: path) {
-            return URL(fileURLWithPath: path)
+            return path
         }
         throw BrokerError.notInstalled
     }
@@ -131,19 +125,6 @@ public final class Broker: @unchecked Sendable {
             $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
                 connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) == 0
             }
-        }
-    }
-}
-
-extension Process {
-    /// Sends `signal` and waits (up to 10 s) until the process has exited. Polls rather than
-    /// `waitUntilExit()`, which can hang when called from a Swift concurrency thread on Linux.
-    public func signalAndWait(_ signal: Int32) {
-        guard isRunning else { return }
-        Glibc.kill(processIdentifier, signal)
-        let deadline = Date().addingTimeInterval(10)
-        while isRunning, Date() < deadline {
-            usleep(5_000)
         }
     }
 }

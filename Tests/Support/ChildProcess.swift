@@ -1,0 +1,95 @@
+public import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// A child process for tests (a broker, a service executable), started with `posix_spawn`
+/// with the default signal mask and dispositions, and output to a log file.
+///
+/// Not Foundation's `Process`: it spawns children with the spawning thread's signal mask,
+/// and Swift's worker threads block SIGTERM, so the child would ignore a graceful stop.
+public final class ChildProcess: @unchecked Sendable {
+    public let pid: pid_t
+    /// Where standard output and standard error go (appended).
+    public let logFile: URL
+    private let lock = NSLock()
+    private var exitStatus: Int32?
+
+    public init(executable: String, arguments: [String], logFile: URL, environment: [String: String]? = nil) throws {
+        self.logFile = logFile
+        var attributes = posix_spawnattr_t()
+        posix_spawnattr_init(&attributes)
+        defer { posix_spawnattr_destroy(&attributes) }
+        var noSignals = sigset_t()
+        sigemptyset(&noSignals)
+        var allSignals = sigset_t()
+        sigfillset(&allSignals)
+        posix_spawnattr_setsigmask(&attributes, &noSignals)
+        posix_spawnattr_setsigdefault(&attributes, &allSignals)
+        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
+
+        var files = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&files)
+        defer { posix_spawn_file_actions_destroy(&files) }
+        posix_spawn_file_actions_addopen(&files, 0, "/dev/null", O_RDONLY, 0)
+        posix_spawn_file_actions_addopen(&files, 1, logFile.path, O_WRONLY | O_CREAT | O_APPEND, 0o644)
+        posix_spawn_file_actions_adddup2(&files, 1, 2)
+
+        let argv = ([executable] + arguments).map { strdup($0) } + [nil]
+        defer { argv.forEach { free($0) } }
+        let environmentStrings = (environment ?? ProcessInfo.processInfo.environment)
+            .map { strdup("\($0.key)=\($0.value)") } + [nil]
+        defer { environmentStrings.forEach { free($0) } }
+        var pid: pid_t = 0
+        let result = posix_spawn(&pid, executable, &files, &attributes, argv, environmentStrings)
+        guard result == 0 else {
+            throw BrokerError.notReady("cannot start \(executable): \(String(cString: strerror(result)))")
+        }
+        self.pid = pid
+    }
+
+    deinit {
+        signalAndWait(SIGKILL)
+    }
+
+    /// Whether the process is still running (reaps it when it has exited).
+    public var isRunning: Bool {
+        lock.withLock {
+            guard exitStatus == nil else { return false }
+            var status: Int32 = 0
+            let result = waitpid(pid, &status, WNOHANG)
+            if result == pid || (result == -1 && errno == ECHILD) {
+                exitStatus = status
+                return false
+            }
+            return true
+        }
+    }
+
+    /// The raw wait status once the process has exited.
+    public var status: Int32? {
+        _ = isRunning
+        return lock.withLock { exitStatus }
+    }
+
+    /// Sends `signal` and waits (up to `timeout`) until the process has exited;
+    /// after a graceful signal that is not obeyed in time, SIGKILL.
+    public func signalAndWait(_ signal: Int32, timeout: TimeInterval = 10) {
+        guard isRunning else { return }
+        kill(pid, signal)
+        let deadline = Date().addingTimeInterval(timeout)
+        while isRunning {
+            if Date() > deadline {
+                if signal == SIGKILL { return }
+                kill(pid, SIGKILL)
+                return signalAndWait(SIGKILL, timeout: timeout)
+            }
+            usleep(2_000)
+        }
+    }
+
+    /// The log so far.
+    public var output: String {
+        (try? String(contentsOf: logFile, encoding: .utf8)) ?? ""
+    }
+}
