@@ -1,0 +1,220 @@
+import ArgumentParser
+import CMosquittoBaseline
+import Foundation
+import Logging
+import MQTT
+
+/// `cc-bench mqtt`: request/response through the MQTT layer against the same exchange
+/// written straight on libmosquitto's C API (Sources/CMosquittoBaseline), in one run.
+struct MQTTBenchmark: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "mqtt",
+        abstract: "Round trip (p50, p99) and pipelined throughput: the MQTT layer against raw libmosquitto.",
+        discussion: """
+            A requester publishes a request (QoS 1) that a responder republishes on a response topic \
+            (QoS 1); the requester waits for it. Sequential: one request at a time, p50 and p99 of the \
+            round trip. Pipelined: --window requests in flight, round trips per second. The raw \
+            baseline does the same with two libmosquitto clients replying from their callbacks. \
+            Runs alternate raw and layer; the figures are the medians over --runs.
+            """
+    )
+
+    @Option(name: .customLong("mqtt-host"), help: "Broker host.")
+    var host = "127.0.0.1"
+
+    @Option(name: .customLong("mqtt-port"), help: "Broker port.")
+    var port = 1883
+
+    @Option(name: .customLong("mqtt-protocol"), help: "5 or 3.1.1.")
+    var protocolVersion = "5"
+
+    @Option(help: "Sequential round trips per run.")
+    var count = 5000
+
+    @Option(help: "Pipelined round trips per run.")
+    var pipelined = 50000
+
+    @Option(help: "Requests in flight in the pipelined measurement.")
+    var window = 1000
+
+    @Option(help: "Payload size in bytes.")
+    var payloadBytes = 200
+
+    @Option(help: "Runs of each measurement; the median is reported.")
+    var runs = 3
+
+    func validate() throws {
+        guard MQTTConfiguration.ProtocolVersion(rawValue: protocolVersion) != nil else {
+            throw ValidationError("--mqtt-protocol must be 5 or 3.1.1")
+        }
+        guard count > 0, pipelined > 0, window > 0, runs > 0, payloadBytes >= 0 else {
+            throw ValidationError("--count, --pipelined, --window and --runs must be positive")
+        }
+    }
+
+    func run() async throws {
+        let version = MQTTConfiguration.ProtocolVersion(rawValue: protocolVersion)!
+        print("cc-bench mqtt: broker \(host):\(port), MQTT \(version.rawValue), \(payloadBytes)-byte payload, QoS 1, \(runs) runs")
+        var rawSequential: [RoundTrips] = []
+        var layerSequential: [RoundTrips] = []
+        var rawPipelined: [Double] = []
+        var layerPipelined: [Double] = []
+        for run in 1...runs {
+            rawSequential.append(try rawRoundTrips(version, run: run))
+            layerSequential.append(try await layerRoundTrips(version, run: run))
+            rawPipelined.append(try rawThroughput(version, run: run))
+            layerPipelined.append(try await layerThroughput(version, run: run))
+            print("  run \(run): p50 raw \(rawSequential[run - 1].p50) µs, layer \(layerSequential[run - 1].p50) µs; "
+                + "pipelined raw \(Int(rawPipelined[run - 1]))/s, layer \(Int(layerPipelined[run - 1]))/s")
+        }
+        let raw = RoundTrips.median(rawSequential)
+        let layer = RoundTrips.median(layerSequential)
+        let rawRate = rawPipelined.sorted()[runs / 2]
+        let layerRate = layerPipelined.sorted()[runs / 2]
+        print("")
+        print("measurement                          raw libmosquitto    MQTT layer    layer / raw")
+        print(row("round trip p50 (µs, \(count) sequential)", raw.p50, layer.p50))
+        print(row("round trip p99 (µs)", raw.p99, layer.p99))
+        print(row("pipelined round trips/s (window \(window))", rawRate, layerRate))
+    }
+
+    private func row(_ name: String, _ raw: Double, _ layer: Double) -> String {
+        let ratio = raw > 0 ? layer / raw : .nan
+        return name.padding(toLength: 37, withPad: " ", startingAt: 0)
+            + String(format: "%16.1f  %12.1f  %13.2f", raw, layer, ratio)
+    }
+
+    // MARK: Raw baseline
+
+    private func rawRoundTrips(_ version: MQTTConfiguration.ProtocolVersion, run: Int) throws -> RoundTrips {
+        let total = count + Self.warmUp
+        var samples = [UInt64](repeating: 0, count: total)
+        try callRaw { error in
+            ccb_raw_round_trips(host, Int32(port), rawProtocol(version), topicPrefix("raw", run), Int32(total),
+                                Int32(payloadBytes), &samples, error, 256)
+        }
+        return RoundTrips(nanoseconds: samples.dropFirst(Self.warmUp))
+    }
+
+    private func rawThroughput(_ version: MQTTConfiguration.ProtocolVersion, run: Int) throws -> Double {
+        var elapsed: UInt64 = 0
+        try callRaw { error in
+            ccb_raw_pipelined(host, Int32(port), rawProtocol(version), topicPrefix("raw-pipelined", run), Int32(pipelined),
+                              Int32(window), Int32(payloadBytes), &elapsed, error, 256)
+        }
+        return Double(pipelined) / (Double(elapsed) / 1e9)
+    }
+
+    private func callRaw(_ body: (UnsafeMutablePointer<CChar>) -> Int32) throws {
+        var error = [CChar](repeating: 0, count: 256)
+        let code = error.withUnsafeMutableBufferPointer { body($0.baseAddress!) }
+        guard code == 0 else {
+            throw ValidationError("raw baseline failed: \(String(decoding: error.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self))")
+        }
+    }
+
+    private func rawProtocol(_ version: MQTTConfiguration.ProtocolVersion) -> Int32 {
+        version == .v5 ? 5 : 4
+    }
+
+    // MARK: Through the MQTT layer
+
+    private func layerRoundTrips(_ version: MQTTConfiguration.ProtocolVersion, run: Int) async throws -> RoundTrips {
+        let prefix = topicPrefix("layer", run)
+        return try await withRequesterAndResponder(version, prefix: prefix) { requester, responses in
+            var iterator = responses.makeAsyncIterator()
+            let payload = [UInt8](repeating: UInt8(ascii: "x"), count: payloadBytes)
+            var samples: [UInt64] = []
+            samples.reserveCapacity(count + Self.warmUp)
+            for _ in 0..<(count + Self.warmUp) {
+                let start = ContinuousClock.now
+                try await requester.publish("\(prefix)/request", payload: payload)
+                guard await iterator.next() != nil else { throw ValidationError("the response stream ended") }
+                samples.append(UInt64((ContinuousClock.now - start) / .nanoseconds(1)))
+            }
+            return RoundTrips(nanoseconds: samples.dropFirst(Self.warmUp))
+        }
+    }
+
+    private func layerThroughput(_ version: MQTTConfiguration.ProtocolVersion, run: Int) async throws -> Double {
+        let prefix = topicPrefix("layer-pipelined", run)
+        return try await withRequesterAndResponder(version, prefix: prefix) { requester, responses in
+            let payload = [UInt8](repeating: UInt8(ascii: "x"), count: payloadBytes)
+            let start = ContinuousClock.now
+            var sent = 0
+            while sent < min(window, pipelined) {
+                try await requester.publish("\(prefix)/request", payload: payload)
+                sent += 1
+            }
+            var received = 0
+            for await _ in responses {
+                received += 1
+                if received == pipelined { break }
+                if sent < pipelined {
+                    try await requester.publish("\(prefix)/request", payload: payload)
+                    sent += 1
+                }
+            }
+            return Double(pipelined) / ((ContinuousClock.now - start) / .seconds(1))
+        }
+    }
+
+    /// Runs a responder (republishes every request as a response) and a requester, each its
+    /// own client and connection, and calls `body` with the requester and its responses.
+    private func withRequesterAndResponder<Result: Sendable>(
+        _ version: MQTTConfiguration.ProtocolVersion,
+        prefix: String,
+        _ body: (MQTTClient, MQTTSubscription) async throws -> Result
+    ) async throws -> Result {
+        var logger = Logger(label: "cc-bench")
+        logger.logLevel = .warning
+        func configuration(_ role: String) -> MQTTConfiguration {
+            MQTTConfiguration(host: host, port: port, clientID: "\(prefix)-\(role)".replacingOccurrences(of: "/", with: "-"), protocolVersion: version)
+        }
+        let responder = try MQTTClient(configuration: configuration("responder"), logger: logger)
+        let requester = try MQTTClient(configuration: configuration("requester"), logger: logger)
+        return try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { try await responder.run() }
+            group.addTask { try await requester.run() }
+            let requests = try await responder.subscribe(to: [TopicFilter("\(prefix)/request")])
+            group.addTask {
+                for await request in requests {
+                    try await responder.publish("\(prefix)/response", payload: request.payload)
+                }
+            }
+            let responses = try await requester.subscribe(to: [TopicFilter("\(prefix)/response")])
+            let result = try await body(requester, responses)
+            group.cancelAll()
+            return result
+        }
+    }
+
+    private func topicPrefix(_ kind: String, _ run: Int) -> String {
+        "bench/\(getpid())/\(kind)-\(run)"
+    }
+
+    static let warmUp = 200
+}
+
+/// Round-trip samples and their percentiles, in microseconds.
+struct RoundTrips {
+    var p50: Double
+    var p99: Double
+
+    init(p50: Double, p99: Double) {
+        self.p50 = p50
+        self.p99 = p99
+    }
+
+    init(nanoseconds samples: some Collection<UInt64>) {
+        let sorted = samples.sorted()
+        func percentile(_ fraction: Double) -> Double {
+            Double(sorted[min(sorted.count - 1, Int(Double(sorted.count) * fraction))]) / 1000
+        }
+        self.init(p50: percentile(0.50), p99: percentile(0.99))
+    }
+
+    static func median(_ runs: [RoundTrips]) -> RoundTrips {
+        RoundTrips(p50: runs.map(\.p50).sorted()[runs.count / 2], p99: runs.map(\.p99).sorted()[runs.count / 2])
+    }
+}
