@@ -71,7 +71,7 @@ let package = Package(
             name: "TestSupport",
             dependencies: ["MQTT", .product(name: "Logging", package: "swift-log")],
             path: "Tests/Support",
-            exclude: ["mosquitto.conf", "mosquitto-tls.conf"],
+            exclude: ["mosquitto.conf", "mosquitto-tls.conf", "mosquitto-auth.conf"],
             swiftSettings: swiftSettings
         ),
         // A process for the last-will test to kill.

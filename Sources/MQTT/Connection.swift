@@ -194,8 +194,8 @@ final class Connection: @unchecked Sendable {
         mosquitto_connect_with_flags_callback_set(handle) { _, userdata, code, flags in
             Connection.from(userdata).didConnect(code: code, sessionPresent: flags & 1 == 1)
         }
-        mosquitto_publish_callback_set(handle) { _, userdata, messageID in
-            Connection.from(userdata).didAcknowledge(messageID)
+        mosquitto_publish_v5_callback_set(handle) { _, userdata, messageID, reasonCode, _ in
+            Connection.from(userdata).didAcknowledge(messageID, reasonCode: reasonCode)
         }
         mosquitto_subscribe_callback_set(handle) { _, userdata, messageID, count, granted in
             let grantedQoS = Array(UnsafeBufferPointer(start: granted, count: Int(count)))
@@ -251,7 +251,9 @@ final class Connection: @unchecked Sendable {
         waiters.forEach { $0.resume() }
     }
 
-    private func didAcknowledge(_ messageID: Int32) {
+    /// A PUBACK (or, for QoS 0, the packet written). MQTT 5 brokers give a reason code:
+    /// 0x80 and above means the broker refused the message (an ACL, a quota).
+    private func didAcknowledge(_ messageID: Int32, reasonCode: Int32) {
         let (waiter, windowWaiter) = state.withLock { state in
             guard let entry = state.unacknowledged.removeValue(forKey: messageID) else {
                 return (nil as CheckedContinuation<Void, any Error>?, nil as CheckedContinuation<Void, any Error>?)
@@ -259,7 +261,11 @@ final class Connection: @unchecked Sendable {
             let windowWaiter = state.windowWaiters.isEmpty ? nil : state.windowWaiters.removeFirst()
             return (entry, windowWaiter)
         }
-        waiter?.resume()
+        if reasonCode >= 0x80 {
+            waiter?.resume(throwing: MQTTError.publishRefused(reason: String(cString: mosquitto_reason_string(reasonCode))))
+        } else {
+            waiter?.resume()
+        }
         windowWaiter?.resume()
     }
 

@@ -18,8 +18,11 @@ public enum MQTTError: Error, Sendable, Hashable, CustomStringConvertible {
     case shutDown
     /// A topic or filter that may not be used, with why.
     case invalidTopic(String, String)
-    /// The broker refused a subscription (typically an ACL).
+    /// The broker refused a subscription (typically an ACL; mosquitto 2.0 grants the
+    /// subscription and withholds the messages instead).
     case subscriptionRefused(filter: String)
+    /// The broker refused a QoS 1 publish (MQTT 5 only: a 3.1.1 broker drops it silently).
+    case publishRefused(reason: String)
     /// A configuration value that cannot work, with the option and why.
     case invalidConfiguration(option: String, reason: String)
     /// The payload is larger than MQTT (or the broker) allows.
@@ -41,6 +44,7 @@ public enum MQTTError: Error, Sendable, Hashable, CustomStringConvertible {
         case .shutDown: "the MQTT client has shut down"
         case let .invalidTopic(topic, reason): "invalid topic '\(topic)': \(reason)"
         case let .subscriptionRefused(filter): "the MQTT broker refused the subscription to '\(filter)'"
+        case let .publishRefused(reason): "the MQTT broker refused the message: \(reason)"
         case let .invalidConfiguration(option, reason): "invalid \(option): \(reason)"
         case let .payloadTooLarge(size): "payload of \(size) bytes is too large for MQTT"
         case let .tls(reason): "TLS: \(reason)"

@@ -12,6 +12,7 @@ public final class Broker: @unchecked Sendable {
     public enum Config: String, Sendable {
         case plain = "mosquitto.conf"
         case tls = "mosquitto-tls.conf"
+        case authenticated = "mosquitto-auth.conf"
     }
 
     public let host = "127.0.0.1"
