@@ -14,6 +14,8 @@ final class Connection: @unchecked Sendable {
     let logger: Logger
     private var mosquitto: Mosquitto!
     private let state = Mutex(State())
+    /// The network thread's wake-up and job queue; a `TaskExecutor` on that thread.
+    let network = NetworkThread()
 
     /// What the callbacks and the callers share.
     struct State {
@@ -82,8 +84,10 @@ final class Connection: @unchecked Sendable {
         while ContinuousClock.now < deadline, state.withLock({ !$0.unacknowledged.isEmpty && !$0.networkThreadExited }) {
             try? await Task.sleep(for: .milliseconds(10))
         }
-        state.withLock { $0.stopping = true }
+        // DISCONNECT is queued before the loop is told to stop, so its last write sends it.
         mosquitto_disconnect(handle)
+        state.withLock { $0.stopping = true }
+        network.wake()
         await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
             state.withLock { state in
                 if state.networkThreadExited || { if case .idle = state.phase { true } else { false } }() {
@@ -122,7 +126,9 @@ final class Connection: @unchecked Sendable {
     /// Runs on the client's own thread: the first connection, then read/write/keep-alive,
     /// then reconnects with a doubling back-off capped at `maxReconnectDelay`.
     private func networkLoop() {
+        network.becomeCurrent()
         defer {
+            network.exit()
             let waiters = state.withLock { state in
                 state.networkThreadExited = true
                 defer { state.exitWaiters = [] }
@@ -139,7 +145,7 @@ final class Connection: @unchecked Sendable {
         }
         var delay = configuration.reconnectDelay
         while true {
-            code = mosquitto_loop(handle, 1000, 1)
+            code = turn(timeoutMilliseconds: 1000)
             let (stopping, phase, refusal) = state.withLock { ($0.stopping, $0.phase, $0.refusal) }
             if stopping { break }
             if case .starting = phase {
@@ -159,7 +165,7 @@ final class Connection: @unchecked Sendable {
                 continue
             }
             markDisconnected(code: code)
-            sleepUnlessStopping(delay)
+            pauseUnlessStopping(delay)
             delay = min(delay * 2, configuration.maxReconnectDelay)
             if state.withLock({ $0.stopping }) { break }
             let reconnect = mosquitto_reconnect(handle)
@@ -167,7 +173,30 @@ final class Connection: @unchecked Sendable {
                 logger.warning("MQTT reconnect failed", metadata: ["mqtt.error": "\(MQTTError.text(reconnect))", "mqtt.retryIn": "\(delay)"])
             }
         }
-        mosquitto_loop(handle, 0, 1) // let the DISCONNECT packet out
+        if mosquitto_want_write(handle) { mosquitto_loop_write(handle, 1) } // the DISCONNECT
+    }
+
+    /// One turn of the network loop: wait for the socket or a wake-up, let libmosquitto read,
+    /// write and keep the connection alive (the callbacks run here), then run the jobs of
+    /// tasks that prefer this thread, and write what they published.
+    private func turn(timeoutMilliseconds: Int32) -> Int32 {
+        let socket = mosquitto_socket(handle)
+        let events = network.wait(socket: socket, wantWrite: mosquitto_want_write(handle), timeoutMilliseconds: timeoutMilliseconds)
+        var code = socket < 0 ? Int32(MOSQ_ERR_NO_CONN.rawValue) : Int32(MOSQ_ERR_SUCCESS.rawValue)
+        if code == MOSQ_ERR_SUCCESS.rawValue, events.readable {
+            code = mosquitto_loop_read(handle, 1)
+        }
+        if code == MOSQ_ERR_SUCCESS.rawValue, mosquitto_want_write(handle) {
+            code = mosquitto_loop_write(handle, 1)
+        }
+        if code == MOSQ_ERR_SUCCESS.rawValue {
+            code = mosquitto_loop_misc(handle)
+        }
+        network.runJobs()
+        if code == MOSQ_ERR_SUCCESS.rawValue, mosquitto_want_write(handle) {
+            code = mosquitto_loop_write(handle, 1)
+        }
+        return code
     }
 
     private func markDisconnected(code: Int32) {
@@ -181,10 +210,12 @@ final class Connection: @unchecked Sendable {
         }
     }
 
-    private func sleepUnlessStopping(_ delay: Duration) {
+    /// The reconnect back-off: waits `delay` (or until stopped), still running queued jobs.
+    private func pauseUnlessStopping(_ delay: Duration) {
         let end = ContinuousClock.now + delay
         while ContinuousClock.now < end, !state.withLock({ $0.stopping }) {
-            Thread.sleep(forTimeInterval: 0.05)
+            _ = network.wait(socket: -1, wantWrite: false, timeoutMilliseconds: 50)
+            network.runJobs()
         }
     }
 
@@ -341,6 +372,7 @@ final class Connection: @unchecked Sendable {
             return MQTTError(code: code)
         }
         if let failure { throw failure }
+        network.wake()
     }
 
     /// The publisher window: waits while `maxInflightMessages` QoS 1 publishes are unacknowledged.
@@ -396,7 +428,10 @@ final class Connection: @unchecked Sendable {
             }
             return code
         }
-        guard code != MOSQ_ERR_SUCCESS.rawValue else { return }
+        guard code != MOSQ_ERR_SUCCESS.rawValue else {
+            network.wake()
+            return
+        }
         if code == MOSQ_ERR_NO_CONN.rawValue {
             waiter?.resume()
         } else {
@@ -421,5 +456,6 @@ final class Connection: @unchecked Sendable {
             var messageID: Int32 = 0
             return mosquitto_unsubscribe_multiple(handle, &messageID, Int32(unused.count), array, nil)
         }
+        network.wake()
     }
 }

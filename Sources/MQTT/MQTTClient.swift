@@ -29,6 +29,12 @@ public final class MQTTClient: Service, Sendable {
 
     public var configuration: MQTTConfiguration { connection.configuration }
 
+    /// The client's network thread as a `TaskExecutor`. A task that consumes a subscription
+    /// and publishes in reply can run on it — `withTaskExecutorPreference(client.networkExecutor) { … }`
+    /// — and then resumes right after the message arrives and publishes without waking
+    /// another thread. Work done there holds up the client's I/O: keep it short and never block.
+    public var networkExecutor: any TaskExecutor { connection.network }
+
     public func run() async throws {
         try await connection.start()
         do {

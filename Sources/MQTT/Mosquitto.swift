@@ -55,7 +55,8 @@ final class Mosquitto {
             try MQTTError.check(code)
         }
         // This client runs its own network thread (not mosquitto_loop_start): tell
-        // libmosquitto so that publishing from other threads wakes that thread.
+        // libmosquitto, so that publishing from another thread only queues the packet
+        // (the network thread writes it) instead of writing to the socket from there.
         try MQTTError.check(mosquitto_threaded_set(pointer, true))
     }
 }

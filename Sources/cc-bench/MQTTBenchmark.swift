@@ -161,6 +161,7 @@ struct MQTTBenchmark: AsyncParsableCommand {
 
     /// Runs a responder (republishes every request as a response) and a requester, each its
     /// own client and connection, and calls `body` with the requester and its responses.
+    /// Both loops run on their client's network executor, as a service's hot path would.
     private func withRequesterAndResponder<Result: Sendable>(
         _ version: MQTTConfiguration.ProtocolVersion,
         prefix: String,
@@ -177,13 +178,15 @@ struct MQTTBenchmark: AsyncParsableCommand {
             group.addTask { try await responder.run() }
             group.addTask { try await requester.run() }
             let requests = try await responder.subscribe(to: [TopicFilter("\(prefix)/request")])
-            group.addTask {
+            group.addTask(executorPreference: responder.networkExecutor) {
                 for await request in requests {
                     try await responder.publish("\(prefix)/response", payload: request.payload)
                 }
             }
             let responses = try await requester.subscribe(to: [TopicFilter("\(prefix)/response")])
-            let result = try await body(requester, responses)
+            let result = try await withTaskExecutorPreference(requester.networkExecutor) {
+                try await body(requester, responses)
+            }
             group.cancelAll()
             return result
         }

@@ -1,0 +1,138 @@
+import CMosquitto
+#if canImport(Glibc)
+import Glibc
+#endif
+import Synchronization
+
+/// The thread that does all of a client's socket I/O, and a `TaskExecutor` on it.
+///
+/// The loop (``Connection``) waits in `poll()` on the MQTT socket and a wake-up pipe, lets
+/// libmosquitto read and write, then runs the jobs queued on this executor. A task that
+/// prefers this executor (``MQTTClient/networkExecutor``) resumes right after the callback
+/// that fed its subscription and publishes without waking another thread: no thread hop on
+/// the way in or out.
+final class NetworkThread: TaskExecutor, @unchecked Sendable {
+    private struct Queue {
+        var jobs: [UnownedJob] = []
+        var owner: pthread_t?
+        var wakePending = false
+        var exited = false
+    }
+
+    private let queue = Mutex(Queue())
+    /// A pipe whose read end is polled beside the socket: a byte in it ends the wait.
+    private let wakeRead: Int32
+    private let wakeWrite: Int32
+
+    init() {
+        var fds: [Int32] = [-1, -1]
+        let created = pipe(&fds) == 0
+        precondition(created, "pipe() failed: \(String(cString: strerror(errno)))")
+        for fd in fds { _ = fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK) }
+        _ = fcntl(fds[0], F_SETFD, FD_CLOEXEC)
+        _ = fcntl(fds[1], F_SETFD, FD_CLOEXEC)
+        wakeRead = fds[0]
+        wakeWrite = fds[1]
+    }
+
+    deinit {
+        close(wakeRead)
+        close(wakeWrite)
+    }
+
+    /// Called first thing on the network thread.
+    func becomeCurrent() {
+        queue.withLock { $0.owner = pthread_self() }
+    }
+
+    /// Whether the caller runs on the network thread.
+    var isCurrent: Bool {
+        queue.withLock { queue in queue.owner.map { pthread_equal($0, pthread_self()) != 0 } ?? false }
+    }
+
+    func enqueue(_ job: consuming ExecutorJob) {
+        let job = UnownedJob(job)
+        let (forward, wake) = queue.withLock { queue -> (Bool, Bool) in
+            if queue.exited { return (true, false) }
+            queue.jobs.append(job)
+            return (false, markWake(&queue))
+        }
+        if forward {
+            // The loop has ended (the client shut down): run what is left on the global executor.
+            globalConcurrentExecutor.enqueue(ExecutorJob(job))
+        } else if wake {
+            signal()
+        }
+    }
+
+    /// Ends `poll()` on the network thread, unless the caller is that thread (it polls again
+    /// only after it has done what was asked).
+    func wake() {
+        if queue.withLock({ markWake(&$0) }) { signal() }
+    }
+
+    private func markWake(_ queue: inout Queue) -> Bool {
+        if queue.wakePending { return false }
+        if let owner = queue.owner, pthread_equal(owner, pthread_self()) != 0 { return false }
+        queue.wakePending = true
+        return true
+    }
+
+    private func signal() {
+        var byte: UInt8 = 1
+        _ = write(wakeWrite, &byte, 1)
+    }
+
+    /// What `wait` found ready.
+    struct Events {
+        var readable = false
+        var writable = false
+    }
+
+    /// Waits until the socket (if any, `-1` for none) is readable (or writable, when
+    /// `wantWrite`), a wake-up arrives, or the time-out passes; no wait when jobs are queued.
+    func wait(socket: Int32, wantWrite: Bool, timeoutMilliseconds: Int32) -> Events {
+        let timeout = queue.withLock { $0.jobs.isEmpty } ? timeoutMilliseconds : 0
+        var fds = [pollfd(fd: wakeRead, events: Int16(POLLIN), revents: 0)]
+        if socket >= 0 {
+            fds.append(pollfd(fd: socket, events: Int16(POLLIN) | (wantWrite ? Int16(POLLOUT) : 0), revents: 0))
+        }
+        let ready = poll(&fds, nfds_t(fds.count), timeout)
+        var events = Events()
+        guard ready > 0 else { return events }
+        if fds[0].revents != 0 {
+            var buffer = [UInt8](repeating: 0, count: 64)
+            while read(wakeRead, &buffer, buffer.count) > 0 {}
+            queue.withLock { $0.wakePending = false }
+        }
+        if socket >= 0 {
+            let revents = fds[1].revents
+            events.readable = revents & Int16(POLLIN | POLLHUP | POLLERR) != 0
+            events.writable = revents & Int16(POLLOUT) != 0
+        }
+        return events
+    }
+
+    /// Runs the jobs queued so far (jobs they queue wait for the next turn, so I/O is not starved).
+    func runJobs() {
+        let jobs = queue.withLock { queue in
+            defer { queue.jobs.removeAll(keepingCapacity: true) }
+            return queue.jobs
+        }
+        for job in jobs {
+            job.runSynchronously(on: asUnownedTaskExecutor())
+        }
+    }
+
+    /// The loop has ended: from now on jobs go to the global executor; run what is queued.
+    func exit() {
+        let jobs = queue.withLock { queue in
+            queue.exited = true
+            defer { queue.jobs = [] }
+            return queue.jobs
+        }
+        for job in jobs {
+            globalConcurrentExecutor.enqueue(ExecutorJob(job))
+        }
+    }
+}
