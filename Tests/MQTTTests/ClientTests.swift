@@ -167,6 +167,28 @@ struct ClientTests {
         }
     }
 
+    @Test("a task on the client's network executor receives and replies, in order", arguments: versions)
+    func networkExecutor(version: MQTTConfiguration.ProtocolVersion) async throws {
+        try await withBroker { broker in
+            try await withClient(broker.clientConfiguration(protocolVersion: version)) { client in
+                let requests = try await client.subscribe(to: ["exec/request"])
+                let replies = Inbox(try await client.subscribe(to: ["exec/reply"]))
+                let responder = Task(executorPreference: client.networkExecutor) {
+                    for await request in requests {
+                        try await client.publish("exec/reply", payload: request.payload + [1])
+                    }
+                }
+                defer { responder.cancel() }
+                for index in 0..<200 {
+                    try await client.publish("exec/request", payload: [UInt8(index % 256)])
+                }
+                for index in 0..<200 {
+                    #expect(try await replies.next().payload == [UInt8(index % 256), 1])
+                }
+            }
+        }
+    }
+
     @Test("with no broker listening, run() fails at once with an error naming the address")
     func noBroker() async throws {
         let port = try freeLoopbackPort()
