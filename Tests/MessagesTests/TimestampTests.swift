@@ -33,7 +33,8 @@ struct TimestampTests {
         "2026-13-01T00:00:00Z", "2026-02-29T00:00:00Z", "2026-04-31T00:00:00Z", "2026-11-23T24:00:00Z",
         "2026-11-23T19:60:00Z", "2026-11-23T19:52:60Z", "2026-11-23T19:52:59.Z", "2026-11-23T19:52:59+0100",
         "2026-11-23T19:52:59+24:00", "26-11-23T19:52:59Z", "2026-11-23T19:52:59Z ", "1795463579123",
-        "２０２６-11-23T19:52:59Z",
+        "２０２６-11-23T19:52:59Z", "2026-11-23T23:59:60Z", "0000-01-01T00:00:00+00:01",
+        "9999-12-31T23:59:59.999-00:01",
     ])
     func rejects(_ input: String) {
         #expect(throws: MessageError.self) { try Timestamp(rfc3339: input) }
@@ -59,4 +60,36 @@ struct TimestampTests {
         encoder.dateEncodingStrategy = .secondsSince1970
         #expect(String(decoding: try encoder.encode([timestamp]), as: UTF8.self) == #"["2026-11-23T19:52:59.123Z"]"#)
     }
+
+    @Test("round-trips every millisecond through text and through Date, always as .SSSZ")
+    func roundTrips() throws {
+        var generator = SystemRandomNumberGenerator()
+        let edges: [Int64] = [Timestamp.earliest, -1, 0, 1, 999, 1000, Timestamp.latest]
+        let samples = edges + (0..<10_000).map { _ in Int64.random(in: Timestamp.earliest...Timestamp.latest, using: &generator) }
+        for milliseconds in samples {
+            let timestamp = Timestamp(millisecondsSinceEpoch: milliseconds)
+            let text = timestamp.description
+            #expect(text.utf8.count == 24 && text.hasSuffix("Z") && text.dropLast(4).hasSuffix("."), "\(text)")
+            #expect(try Timestamp(rfc3339: text) == timestamp, "\(text)")
+            #expect(Timestamp(timestamp.date) == timestamp, "\(milliseconds) via Date")
+        }
+    }
+
+    @Test("a time outside the years 0000–9999 cannot be encoded")
+    func outOfRange() throws {
+        let late = AgentConnection(
+            state: .online, clientId: try ClientID("c"), at: Timestamp(millisecondsSinceEpoch: Timestamp.latest + 1))
+        #expect(throws: MessageError.self) { try codec.encode(late) }
+        do {
+            _ = try codec.encode(late)
+        } catch {
+            #expect(error.code == .invalidField)
+            #expect(error.field == "at")
+        }
+    }
+}
+
+extension Timestamp {
+    static let earliest: Int64 = -62_167_219_200_000  // 0000-01-01T00:00:00.000Z
+    static let latest: Int64 = 253_402_300_799_999  // 9999-12-31T23:59:59.999Z
 }

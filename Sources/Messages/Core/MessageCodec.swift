@@ -50,7 +50,7 @@ public struct MessageCodec: Sendable {
     /// Encodes `payload` as compact JSON with sorted keys.
     ///
     /// - Throws: ``MessageError`` with code `invalid-field` when a value cannot be
-    ///   written as JSON (only possible for non-finite numbers).
+    ///   written as JSON: a ``Timestamp`` outside the years 0000–9999.
     public func encode<P: Payload>(_ payload: P) throws(MessageError) -> [UInt8] {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]

@@ -6,7 +6,9 @@ public import Foundation
 /// Its own `Codable` does not depend on encoder strategies. Decoding accepts RFC 3339
 /// with or without fractional seconds and with any offset (normalised to UTC; digits
 /// beyond milliseconds are truncated); anything else is ``ErrorCode/invalidField``
-/// naming the field. Years 0000–9999 only.
+/// naming the field. Only years 0000–9999 (after conversion to UTC) can be written in
+/// that form, so decoding refuses other times and encoding one throws. Leap seconds
+/// (`:60`) are refused, as by the schemas' validator.
 public struct Timestamp: Hashable, Comparable, Sendable, Codable, CustomStringConvertible {
     /// Milliseconds since 1970-01-01T00:00:00Z.
     public let millisecondsSinceEpoch: Int64
@@ -16,8 +18,17 @@ public struct Timestamp: Hashable, Comparable, Sendable, Codable, CustomStringCo
     }
 
     /// The millisecond at or before `date`.
+    ///
+    /// A `Date` made from a whole millisecond (such as ``date``) can land a hair below
+    /// it in floating point; a time within rounding error (a microsecond, or a few units
+    /// in the last place far from 1970) of a millisecond counts as that millisecond, so
+    /// `Timestamp(t.date) == t`.
     public init(_ date: Date) {
-        self.millisecondsSinceEpoch = Int64((date.timeIntervalSince1970 * 1000).rounded(.down))
+        let milliseconds = date.timeIntervalSince1970 * 1000
+        let nearest = milliseconds.rounded()
+        let tolerance = max(0.001, 4 * milliseconds.ulp)
+        self.millisecondsSinceEpoch = Int64(
+            abs(milliseconds - nearest) < tolerance ? nearest : milliseconds.rounded(.down))
     }
 
     /// The current time.
@@ -56,9 +67,18 @@ public struct Timestamp: Hashable, Comparable, Sendable, Codable, CustomStringCo
     }
 
     public func encode(to encoder: any Encoder) throws {
+        guard Self.writable.contains(millisecondsSinceEpoch) else {
+            throw EncodingError.invalidValue(
+                self,
+                EncodingError.Context(
+                    codingPath: encoder.codingPath, debugDescription: "\(self) is outside the years 0000–9999"))
+        }
         var container = encoder.singleValueContainer()
         try container.encode(description)
     }
+
+    /// The times RFC 3339 can write: 0000-01-01T00:00:00.000Z through 9999-12-31T23:59:59.999Z.
+    static let writable: ClosedRange<Int64> = -62_167_219_200_000...253_402_300_799_999
 
     /// RFC 3339 in UTC with milliseconds, e.g. `2026-11-23T19:52:59.123Z`.
     public var description: String {
@@ -156,7 +176,8 @@ public struct Timestamp: Hashable, Comparable, Sendable, Codable, CustomStringCo
         guard i == s.count else { return nil }
         let seconds = days(fromCivil: year, month, day) * 86_400
             + Int64(hour * 3600 + minute * 60 + second - offsetMinutes * 60)
-        return seconds * 1000 + Int64(milliseconds)
+        let result = seconds * 1000 + Int64(milliseconds)
+        return writable.contains(result) ? result : nil
     }
 }
 
