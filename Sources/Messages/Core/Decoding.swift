@@ -1,6 +1,12 @@
 // Helpers the payload types' decoders share, so every check reports the same way.
 
 extension KeyedDecodingContainer {
+    /// An integer. Use this rather than `decode(Int.self, forKey:)`, whose error for a
+    /// fraction or an out-of-range number does not name the field.
+    func decodeInteger(forKey key: Key) throws -> Int {
+        try integer(key)
+    }
+
     /// An integer that must be at least `minimum`.
     func decode(_ type: Int.Type, forKey key: Key, atLeast minimum: Int) throws -> Int {
         try check(integer(key), key, atLeast: minimum)

@@ -26,7 +26,7 @@ public struct QueueEvent: Payload {
     public var offerId: OfferID?
     /// How long the call had waited in the queue; 0 on `enqueued`.
     public var waitedMs: Int
-    /// The call's priority.
+    /// The call's priority (higher is served first), as it was enqueued.
     public var priority: Int
     /// For `overflowed`: where the call went.
     public var target: OverflowTarget?
@@ -59,7 +59,7 @@ public struct QueueEvent: Payload {
         agentId = try c.decodeIfPresent(AgentID.self, forKey: .agentId)
         offerId = try c.decodeIfPresent(OfferID.self, forKey: .offerId)
         waitedMs = try c.decode(Int.self, forKey: .waitedMs, atLeast: 0)
-        priority = try c.decode(Int.self, forKey: .priority, default: 0)
+        priority = try c.decodeInteger(forKey: .priority)
         target = try c.decodeIfPresent(OverflowTarget.self, forKey: .target)
         reason = try c.decodeIfPresent(CallOverflow.Reason.self, forKey: .reason)
     }
