@@ -321,15 +321,22 @@ final class Connection: @unchecked Sendable {
 
     // MARK: Operations (callers' tasks)
 
-    /// Returns once the first connection is up; throws if the client has stopped.
-    func waitUntilReady() async throws {
-        if state.withLock({ if case .running = $0.phase { true } else { false } }) { return }
+    /// Returns once the first connection is up — or, with `connected`, once the client is
+    /// connected now (during an outage: when it has reconnected); throws if the client has stopped.
+    func waitUntilReady(connected: Bool = false) async throws {
+        let ready = state.withLock { state in
+            switch state.phase {
+            case .running(let isConnected): !connected || isConnected
+            case .idle, .starting, .stopped: false
+            }
+        }
+        if ready { return }
         try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
             state.withLock { state in
                 switch state.phase {
-                case .running: continuation.resume()
+                case .running(let isConnected) where !connected || isConnected: continuation.resume()
                 case .stopped(let error): continuation.resume(throwing: error)
-                case .idle, .starting: state.readinessWaiters.append(continuation)
+                case .idle, .starting, .running: state.readinessWaiters.append(continuation)
                 }
             }
         }
@@ -343,6 +350,21 @@ final class Connection: @unchecked Sendable {
             return
         }
         try await waitForWindow()
+        // libmosquitto refuses to queue while disconnected: a QoS 1 publish waits for the
+        // reconnection (and tries again if the connection drops in between).
+        while true {
+            do {
+                try await waitUntilReady(connected: true)
+                try await sendQoS1(topic, payload: payload, retain: retain, waitForAcknowledgement: waitForAcknowledgement)
+                return
+            } catch MQTTError.notConnected {
+                continue
+            }
+        }
+    }
+
+    private func sendQoS1(_ topic: String, payload: [UInt8], retain: Bool, waitForAcknowledgement: Bool) async throws {
+        let qos = QoS.atLeastOnce
         if waitForAcknowledgement {
             try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
                 do {

@@ -47,10 +47,12 @@ public final class MQTTClient: Service, Sendable {
 
     /// Publishes `payload` on `topic`.
     ///
-    /// With QoS 1 the call returns once libmosquitto has the message (it is resent after a
-    /// reconnect until acknowledged), or, with `waitForAcknowledgement`, once the broker's
-    /// PUBACK has arrived. At most `maxInflightMessages` QoS 1 publishes are unacknowledged at
-    /// a time: beyond that the call waits (the publisher window). Throws ``MQTTError``.
+    /// With QoS 1 the call returns once libmosquitto has the message, or, with
+    /// `waitForAcknowledgement`, once the broker's PUBACK has arrived. During a broker outage a
+    /// QoS 1 publish waits until the client has reconnected, then sends. At most
+    /// `maxInflightMessages` QoS 1 publishes are unacknowledged at a time: beyond that the call
+    /// waits (the publisher window). A QoS 0 publish while disconnected throws
+    /// ``MQTTError/notConnected``. Throws ``MQTTError``; ``MQTTError/shutDown`` once the client stops.
     public func publish(
         _ topic: String,
         payload: [UInt8],

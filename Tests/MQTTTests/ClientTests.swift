@@ -143,6 +143,27 @@ struct ClientTests {
         }
     }
 
+    @Test("a QoS 1 message published while the broker is down is sent once it is back", arguments: versions)
+    func publishWhileDisconnected(version: MQTTConfiguration.ProtocolVersion) async throws {
+        try await withBroker { broker in
+            try await withClient(broker.clientConfiguration(protocolVersion: version)) { client in
+                try await client.publish("queue/q1/state", payload: Array("first".utf8), retain: true, waitForAcknowledgement: true)
+                broker.stop()
+                // Give the client time to notice the connection is gone.
+                try await Task.sleep(for: .milliseconds(300))
+                let acknowledged = Task {
+                    try await client.publish("queue/q1/state", payload: Array("queued".utf8), retain: true, waitForAcknowledgement: true)
+                }
+                try await broker.launch()
+                try await acknowledged.value
+                try await withClient(broker.clientConfiguration(protocolVersion: version)) { observer in
+                    let inbox = Inbox(try await observer.subscribe(to: ["queue/q1/state"]))
+                    #expect(try await inbox.next().payload == Array("queued".utf8))
+                }
+            }
+        }
+    }
+
     @Test("a TLS listener is reached with the test CA; a wrong CA is a clear TLS error", arguments: versions)
     func tls(version: MQTTConfiguration.ProtocolVersion) async throws {
         try await withBroker(config: .tls, prepare: makeTestCertificates(in:)) { broker in
