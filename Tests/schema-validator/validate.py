@@ -8,7 +8,7 @@ Usage:
 
 Prints one JSON object per payload: {"file", "schema", "valid", "errors"}.
 Exit status: 0 all valid, 1 some invalid, 2 setup error (missing jsonschema,
-unknown schema, a schema that is not valid draft 2020-12).
+unknown schema, a schema that is not valid draft 2020-12, or the script crashed).
 
 Draft 2020-12 with format checking. "date-time" is checked by this script itself
 (RFC 3339: YYYY-MM-DDTHH:MM:SS[.fraction](Z|+HH:MM|-HH:MM), real calendar dates,
@@ -22,6 +22,7 @@ import json
 import pathlib
 import re
 import sys
+import traceback
 
 try:
     import jsonschema
@@ -115,4 +116,8 @@ def main():
 
 
 if __name__ == "__main__":
-    main()
+    try:
+        main()
+    except Exception:  # a crash must read as a setup error (2), not as "some payloads invalid" (1)
+        traceback.print_exc()
+        sys.exit(2)
