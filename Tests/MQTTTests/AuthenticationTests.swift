@@ -23,12 +23,19 @@ struct AuthenticationTests {
         }, body)
     }
 
+    private static func configuration(
+        _ broker: Broker, _ version: MQTTConfiguration.ProtocolVersion, user: String, password: String
+    ) -> MQTTConfiguration {
+        var configuration = broker.clientConfiguration(protocolVersion: version)
+        configuration.username = user
+        configuration.password = password
+        return configuration
+    }
+
     @Test("a wrong password is refused at start with the broker's reason", arguments: MQTTConfiguration.ProtocolVersion.allCases)
     func wrongPassword(version: MQTTConfiguration.ProtocolVersion) async throws {
         try await withAuthenticatedBroker { broker in
-            var configuration = broker.clientConfiguration(protocolVersion: version)
-            configuration.username = "agent-a1"
-            configuration.password = "wrong"
+            let configuration = Self.configuration(broker, version, user: "agent-a1", password: "wrong")
             let client = try MQTTClient(configuration: configuration, logger: Logger(label: "t"))
             let error = await #expect(throws: MQTTError.self) { try await client.run() }
             guard case .connectionRefused(let reason)? = error else {
@@ -42,12 +49,8 @@ struct AuthenticationTests {
     @Test("the right password connects; the ACL decides what is delivered and what may be published", arguments: MQTTConfiguration.ProtocolVersion.allCases)
     func acl(version: MQTTConfiguration.ProtocolVersion) async throws {
         try await withAuthenticatedBroker { broker in
-            var agent = broker.clientConfiguration(protocolVersion: version)
-            agent.username = "agent-a1"
-            agent.password = "right"
-            var supervisor = broker.clientConfiguration(protocolVersion: version)
-            supervisor.username = "supervisor"
-            supervisor.password = "boss"
+            let agent = Self.configuration(broker, version, user: "agent-a1", password: "right")
+            let supervisor = Self.configuration(broker, version, user: "supervisor", password: "boss")
             try await withClient(agent) { agentClient in
                 let commands = Inbox(try await agentClient.subscribe(to: ["agent/+/command"]))
                 try await withClient(supervisor) { supervisorClient in
