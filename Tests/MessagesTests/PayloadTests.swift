@@ -86,6 +86,14 @@ struct PayloadTests {
         #expect(status.reason == nil && status.callId == nil && status.direction == nil)
     }
 
+    @Test("length limits count Unicode scalars, as the schemas' maxLength does")
+    func lengthsInScalars() throws {
+        let accented = String(repeating: "e\u{301}", count: 128)  // 128 characters, 256 scalars
+        #expect(try decode(EnqueueRequest.self, #"{"callId":"c","caller":"\#(accented)"}"#).caller == accented)
+        #expect(decodingError(EnqueueRequest.self, #"{"callId":"c","caller":"\#(accented)x"}"#)?.field == "caller")
+        #expect(throws: MessageError.self) { try OverflowTarget(accented + "x") }
+    }
+
     @Test("enqueue priority defaults to 0")
     func enqueuePriority() throws {
         #expect(try decode(EnqueueRequest.self, #"{"callId":"c"}"#).priority == 0)

@@ -33,7 +33,8 @@ extension KeyedDecodingContainer {
         contains(key) ? try decode(T.self, forKey: key) : defaultValue
     }
 
-    /// A non-empty string of at most `maxLength` characters.
+    /// A non-empty string of at most `maxLength` characters (Unicode scalars, as JSON
+    /// Schema's `maxLength` counts them).
     func decode(_ type: String.Type, forKey key: Key, maxLength: Int) throws -> String {
         try check(decode(String.self, forKey: key), key, maxLength: maxLength)
     }
@@ -76,7 +77,9 @@ extension KeyedDecodingContainer {
 
     private func check(_ value: String, _ key: Key, maxLength: Int) throws -> String {
         guard !value.isEmpty else { throw invalid(key, "must not be empty") }
-        guard value.count <= maxLength else { throw invalid(key, "must be at most \(maxLength) characters") }
+        guard value.unicodeScalars.count <= maxLength else {
+            throw invalid(key, "must be at most \(maxLength) characters")
+        }
         return value
     }
 }

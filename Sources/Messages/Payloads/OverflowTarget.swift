@@ -3,7 +3,7 @@
 /// platform, such as `voicemail`. Written as that string in JSON.
 public enum OverflowTarget: Hashable, Sendable, Codable, CustomStringConvertible {
     case queue(QueueID)
-    /// 1–256 characters, not starting with `queue:`.
+    /// 1–256 characters (Unicode scalars), not starting with `queue:`.
     case external(String)
 
     /// DESIGN's default target.
@@ -14,7 +14,7 @@ public enum OverflowTarget: Hashable, Sendable, Codable, CustomStringConvertible
     public init(_ text: String) throws(MessageError) {
         if text.hasPrefix("queue:") {
             self = .queue(try QueueID(String(text.dropFirst("queue:".count))))
-        } else if text.isEmpty || text.count > 256 {
+        } else if text.isEmpty || text.unicodeScalars.count > 256 {
             throw MessageError(.invalidField, "an overflow target is 1–256 characters, got \(MessageError.quoted(text))")
         } else {
             self = .external(text)
