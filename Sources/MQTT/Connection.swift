@@ -61,14 +61,18 @@ final class Connection: @unchecked Sendable {
     /// connection; throws a clear ``MQTTError`` when the broker cannot be reached or refuses.
     func start() async throws {
         try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
-            let alreadyRunning = state.withLock { state -> Bool in
-                guard case .idle = state.phase else { return true }
-                state.phase = .starting
-                state.startup = continuation
-                return false
+            let refusal = state.withLock { state -> MQTTError? in
+                switch state.phase {
+                case .idle:
+                    state.phase = .starting
+                    state.startup = continuation
+                    return nil
+                case .stopped: return .shutDown
+                case .starting, .running: return .invalidConfiguration(option: "run()", reason: "the client is already running")
+                }
             }
-            if alreadyRunning {
-                continuation.resume(throwing: MQTTError.invalidConfiguration(option: "run()", reason: "the client is already running"))
+            if let refusal {
+                continuation.resume(throwing: refusal)
                 return
             }
             let thread = Thread { [self] in networkLoop() }
