@@ -1,5 +1,33 @@
 // Helpers the payload types' decoders share, so every check reports the same way.
 
+extension Decoder {
+    /// The one decoder of every type written as a JSON string (ids, reply topics, times,
+    /// enums, codes): decodes the string and makes the value with `make`, whose
+    /// ``MessageError`` is thrown again naming this field.
+    func decodeString<T>(_ make: (String) throws(MessageError) -> T) throws -> T {
+        let text = try singleValueContainer().decode(String.self)
+        do {
+            return try make(text)
+        } catch {
+            throw MessageError(error.code, at: codingPath, error.message)
+        }
+    }
+}
+
+extension Encoder {
+    /// Writes `text` as a single JSON string.
+    func encodeString(_ text: String) throws {
+        var container = singleValueContainer()
+        try container.encode(text)
+    }
+}
+
+/// Refuses an empty string with ``ErrorCode/invalidField``; for open codes such as ``ErrorCode``.
+func nonEmpty(_ text: String) throws(MessageError) -> String {
+    guard !text.isEmpty else { throw MessageError(.invalidField, "must not be empty") }
+    return text
+}
+
 extension KeyedDecodingContainer {
     /// An integer. Use this rather than `decode(Int.self, forKey:)`, whose error for a
     /// fraction or an out-of-range number does not name the field.

@@ -46,16 +46,10 @@ public struct ErrorCode: RawRepresentable, Hashable, Sendable, Codable, CustomSt
     public static let notRoutable = ErrorCode("not-routable")
 
     public init(from decoder: any Decoder) throws {
-        let container = try decoder.singleValueContainer()
-        let value = try container.decode(String.self)
-        guard !value.isEmpty else {
-            throw MessageError(.invalidField, at: decoder.codingPath, "must not be empty")
-        }
-        self.rawValue = value
+        rawValue = try decoder.decodeString(nonEmpty)
     }
 
     public func encode(to encoder: any Encoder) throws {
-        var container = encoder.singleValueContainer()
-        try container.encode(rawValue)
+        try encoder.encodeString(rawValue)
     }
 }

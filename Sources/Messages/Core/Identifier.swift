@@ -27,18 +27,11 @@ public struct Identifier<Kind: IdentifierKind>: Hashable, Comparable, Sendable, 
     }
 
     public init(from decoder: any Decoder) throws {
-        let value = try decoder.singleValueContainer().decode(String.self)
-        if let problem = Self.problem(with: value) {
-            throw MessageError(
-                .invalidID, at: decoder.codingPath,
-                "\(Kind.name) \(MessageError.quoted(value)) is invalid: \(problem)")
-        }
-        self.value = value
+        self = try decoder.decodeString(Self.init)
     }
 
     public func encode(to encoder: any Encoder) throws {
-        var container = encoder.singleValueContainer()
-        try container.encode(value)
+        try encoder.encodeString(value)
     }
 
     public var description: String { value }

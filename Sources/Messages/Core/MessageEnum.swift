@@ -5,18 +5,17 @@ public protocol MessageEnum: RawRepresentable<String>, CaseIterable, Codable, Ha
 
 extension MessageEnum {
     public init(from decoder: any Decoder) throws {
-        let text = try decoder.singleValueContainer().decode(String.self)
-        guard let value = Self(rawValue: text) else {
-            throw MessageError(
-                .invalidField, at: decoder.codingPath,
-                "expected one of \(Self.allCases.map(\.rawValue).joined(separator: ", ")), got \(MessageError.quoted(text))"
-            )
+        self = try decoder.decodeString { text throws(MessageError) in
+            guard let value = Self(rawValue: text) else {
+                throw MessageError(
+                    .invalidField,
+                    "expected one of \(Self.allCases.map(\.rawValue).joined(separator: ", ")), got \(MessageError.quoted(text))")
+            }
+            return value
         }
-        self = value
     }
 
     public func encode(to encoder: any Encoder) throws {
-        var container = encoder.singleValueContainer()
-        try container.encode(rawValue)
+        try encoder.encodeString(rawValue)
     }
 }

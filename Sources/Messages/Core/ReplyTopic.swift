@@ -15,18 +15,11 @@ public struct ReplyTopic: Hashable, Sendable, Codable, CustomStringConvertible {
     }
 
     public init(from decoder: any Decoder) throws {
-        let name = try decoder.singleValueContainer().decode(String.self)
-        if let problem = Self.problem(with: name) {
-            throw MessageError(
-                .invalidTopic, at: decoder.codingPath,
-                "reply topic \(MessageError.quoted(name)) is invalid: \(problem)")
-        }
-        self.name = name
+        self = try decoder.decodeString(Self.init)
     }
 
     public func encode(to encoder: any Encoder) throws {
-        var container = encoder.singleValueContainer()
-        try container.encode(name)
+        try encoder.encodeString(name)
     }
 
     public var description: String { name }

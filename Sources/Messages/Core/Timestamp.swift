@@ -59,11 +59,7 @@ public struct Timestamp: Hashable, Comparable, Sendable, Codable, CustomStringCo
     }
 
     public init(from decoder: any Decoder) throws {
-        let text = try decoder.singleValueContainer().decode(String.self)
-        guard let milliseconds = Self.parse(Array(text.utf8)) else {
-            throw MessageError(.invalidField, at: decoder.codingPath, Self.problem(text))
-        }
-        self.millisecondsSinceEpoch = milliseconds
+        self = try decoder.decodeString(Self.init(rfc3339:))
     }
 
     public func encode(to encoder: any Encoder) throws {
@@ -73,8 +69,7 @@ public struct Timestamp: Hashable, Comparable, Sendable, Codable, CustomStringCo
                 EncodingError.Context(
                     codingPath: encoder.codingPath, debugDescription: "\(self) is outside the years 0000–9999"))
         }
-        var container = encoder.singleValueContainer()
-        try container.encode(description)
+        try encoder.encodeString(description)
     }
 
     /// The times RFC 3339 can write: 0000-01-01T00:00:00.000Z through 9999-12-31T23:59:59.999Z.

@@ -60,14 +60,11 @@ public struct AgentEvent: Payload {
         public static let ringTimeout = Cause(rawValue: "ring-timeout")
 
         public init(from decoder: any Decoder) throws {
-            let value = try decoder.singleValueContainer().decode(String.self)
-            guard !value.isEmpty else { throw MessageError(.invalidField, at: decoder.codingPath, "must not be empty") }
-            rawValue = value
+            rawValue = try decoder.decodeString(nonEmpty)
         }
 
         public func encode(to encoder: any Encoder) throws {
-            var container = encoder.singleValueContainer()
-            try container.encode(rawValue)
+            try encoder.encodeString(rawValue)
         }
     }
 

@@ -22,17 +22,11 @@ public enum OverflowTarget: Hashable, Sendable, Codable, CustomStringConvertible
     }
 
     public init(from decoder: any Decoder) throws {
-        let text = try decoder.singleValueContainer().decode(String.self)
-        do {
-            try self.init(text)
-        } catch {
-            throw MessageError(error.code, at: decoder.codingPath, error.message)
-        }
+        self = try decoder.decodeString(Self.init)
     }
 
     public func encode(to encoder: any Encoder) throws {
-        var container = encoder.singleValueContainer()
-        try container.encode(description)
+        try encoder.encodeString(description)
     }
 
     public var description: String {
