@@ -19,6 +19,7 @@ public struct MessageCodec: Sendable {
     /// The largest payload ``decode(_:from:)`` reads.
     public var maxPayloadBytes: Int
 
+    /// A codec that refuses payloads larger than `maxPayloadBytes` (the service's `--max-payload-bytes`).
     public init(maxPayloadBytes: Int = MessageCodec.defaultMaxPayloadBytes) {
         self.maxPayloadBytes = maxPayloadBytes
     }

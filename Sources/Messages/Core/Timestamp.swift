@@ -13,6 +13,7 @@ public struct Timestamp: Hashable, Comparable, Sendable, Codable, CustomStringCo
     /// Milliseconds since 1970-01-01T00:00:00Z.
     public let millisecondsSinceEpoch: Int64
 
+    /// The time `millisecondsSinceEpoch` after 1970-01-01T00:00:00Z (negative is before).
     public init(millisecondsSinceEpoch: Int64) {
         self.millisecondsSinceEpoch = millisecondsSinceEpoch
     }
@@ -34,6 +35,7 @@ public struct Timestamp: Hashable, Comparable, Sendable, Codable, CustomStringCo
     /// The current time.
     public static var now: Timestamp { Timestamp(Date()) }
 
+    /// This time as a `Date`; `Timestamp(t.date) == t`.
     public var date: Date { Date(timeIntervalSince1970: Double(millisecondsSinceEpoch) / 1000) }
 
     /// This time moved by `milliseconds` (negative moves back).

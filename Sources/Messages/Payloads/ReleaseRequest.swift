@@ -20,6 +20,7 @@ public struct ReleaseRequest: Payload {
     public var reason: Reason
     /// The offer being released, when known.
     public var offerId: OfferID?
+    /// The queue of the reservation, when known.
     public var queueId: QueueID?
     /// Required when `replyTo` is given.
     public var requestId: RequestID?

@@ -35,9 +35,11 @@ public struct Reply: Payload {
         }
     }
 
+    /// The command or request answered (`commandId` or `requestId` in JSON).
     public var correlation: Correlation
-    /// nil when ok.
+    /// Why it was refused; nil when ok.
     public var error: Failure?
+    /// The agent's status: the result when ok, the current one with `not-routable`.
     public var status: AgentStatus?
 
     /// Whether the command or request was applied.

@@ -34,6 +34,7 @@ public struct StatusCatalogue: Payload {
         }
     }
 
+    /// Every reason, in the order agent clients list them.
     public var statuses: [Entry]
 
     public init(statuses: [Entry]) {
