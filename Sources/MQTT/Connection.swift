@@ -40,6 +40,8 @@ final class Connection: @unchecked Sendable {
         /// QoS 1 publishes not yet acknowledged, with the caller waiting for the PUBACK, if any.
         var unacknowledged: [Int32: CheckedContinuation<Void, any Error>?] = [:]
         var windowWaiters: [CheckedContinuation<Void, any Error>] = []
+        /// Retained messages published again after every reconnection (``MQTTClient/announce(_:payload:)``).
+        var announcements: [String: [UInt8]] = [:]
         var refusal: String?
         var stopping = false
         var networkThreadExited = false
@@ -262,7 +264,9 @@ final class Connection: @unchecked Sendable {
             state.withLock { $0.refusal = reason }
             return
         }
-        let (startup, waiters, subscribed) = state.withLock { state in
+        let (startup, waiters, subscribed, announcements) = state.withLock { state in
+            var reconnected = false
+            if case .running(connected: false) = state.phase { reconnected = true }
             state.phase = .running(connected: true)
             let startup = state.startup
             let waiters = state.readinessWaiters
@@ -272,7 +276,15 @@ final class Connection: @unchecked Sendable {
             for subscription in state.subscriptions.values {
                 byQoS[subscription.qos, default: []] += subscription.filters
             }
-            return (startup, waiters, byQoS)
+            return (startup, waiters, byQoS, reconnected ? state.announcements : [:])
+        }
+        for (topic, payload) in announcements {
+            let code = payload.withUnsafeBytes { bytes in
+                mosquitto_publish(handle, nil, topic, Int32(bytes.count), bytes.baseAddress, QoS.atLeastOnce.rawValue, true)
+            }
+            if let error = MQTTError(code: code) {
+                logger.error("MQTT announcement not published again", metadata: ["mqtt.topic": "\(topic)", "mqtt.error": "\(error)"])
+            }
         }
         for (qos, filters) in subscribed {
             sendSubscribe(Array(Set(filters)), qos: qos)
@@ -324,6 +336,13 @@ final class Connection: @unchecked Sendable {
     }
 
     // MARK: Operations (callers' tasks)
+
+    /// Publishes a retained announcement now and again after every reconnection.
+    func announce(_ topic: String, payload: [UInt8]) async throws {
+        try MQTTClient.validatePublishTopic(topic)
+        state.withLock { $0.announcements[topic] = payload }
+        try await publish(topic, payload: payload, qos: .atLeastOnce, retain: true, waitForAcknowledgement: true)
+    }
 
     /// Returns once the first connection is up — or, with `connected`, once the client is
     /// connected now (during an outage: when it has reconnected); throws if the client has stopped.

@@ -63,6 +63,17 @@ public final class MQTTClient: Service, Sendable {
         try await connection.publish(topic, payload: payload, qos: qos, retain: retain, waitForAcknowledgement: waitForAcknowledgement)
     }
 
+    /// Publishes `payload` retained (QoS 1) on `topic`, returns after the PUBACK, and publishes
+    /// it again after every reconnection; a later call for the same topic replaces it.
+    ///
+    /// The counterpart of the last will: a service announces `online` on
+    /// `service/{name}/{instance}` with a will of `offline` there; when its connection drops the
+    /// broker publishes the will, and when the client reconnects the announcement makes the
+    /// retained presence true again.
+    public func announce(_ topic: String, payload: [UInt8]) async throws {
+        try await connection.announce(topic, payload: payload)
+    }
+
     /// Subscribes to `filters` and returns once the broker has granted them (SUBACK), so a
     /// message published after the return is received. Retained messages of the filters
     /// arrive first, flagged `retained`. Throws ``MQTTError/subscriptionRefused(filter:)`` when

@@ -164,6 +164,22 @@ struct ClientTests {
         }
     }
 
+    @Test("an announcement replaces the will again after the client reconnects", arguments: versions)
+    func announcementAfterReconnect(version: MQTTConfiguration.ProtocolVersion) async throws {
+        try await withBroker { broker in
+            let will = MQTTConfiguration.Will(topic: "service/svc/1", payload: Array("offline".utf8))
+            try await withClient(broker.clientConfiguration(protocolVersion: version, will: will)) { client in
+                try await client.announce("service/svc/1", payload: Array("online".utf8))
+                broker.stop() // the test broker keeps nothing: the retained announcement is gone
+                try await broker.launch()
+                try await withClient(broker.clientConfiguration(protocolVersion: version)) { observer in
+                    let presence = Inbox(try await observer.subscribe(to: ["service/svc/1"]))
+                    #expect(try await presence.next().payload == Array("online".utf8))
+                }
+            }
+        }
+    }
+
     @Test("a TLS listener is reached with the test CA; a wrong CA is a clear TLS error", arguments: versions)
     func tls(version: MQTTConfiguration.ProtocolVersion) async throws {
         try await withBroker(config: .tls, prepare: makeTestCertificates(in:)) { broker in
