@@ -55,33 +55,36 @@ struct MQTTBenchmark: AsyncParsableCommand {
     func run() async throws {
         let version = MQTTConfiguration.ProtocolVersion(rawValue: protocolVersion)!
         print("cc-bench mqtt: broker \(host):\(port), MQTT \(version.rawValue), \(payloadBytes)-byte payload, QoS 1, \(runs) runs")
-        var rawSequential: [RoundTrips] = []
-        var layerSequential: [RoundTrips] = []
-        var rawPipelined: [Double] = []
-        var layerPipelined: [Double] = []
+        var raw: [Figures] = []
+        var onNetworkThread: [Figures] = []
+        var onGlobalExecutor: [Figures] = []
         for run in 1...runs {
-            rawSequential.append(try rawRoundTrips(version, run: run))
-            layerSequential.append(try await layerRoundTrips(version, run: run))
-            rawPipelined.append(try rawThroughput(version, run: run))
-            layerPipelined.append(try await layerThroughput(version, run: run))
-            print("  run \(run): p50 raw \(rawSequential[run - 1].p50) µs, layer \(layerSequential[run - 1].p50) µs; "
-                + "pipelined raw \(Int(rawPipelined[run - 1]))/s, layer \(Int(layerPipelined[run - 1]))/s")
+            raw.append(Figures(roundTrips: try rawRoundTrips(version, run: run), throughput: try rawThroughput(version, run: run)))
+            for networkExecutor in [true, false] {
+                let measured = Figures(
+                    roundTrips: try await layerRoundTrips(version, run: run, onNetworkExecutor: networkExecutor),
+                    throughput: try await layerThroughput(version, run: run, onNetworkExecutor: networkExecutor)
+                )
+                if networkExecutor { onNetworkThread.append(measured) } else { onGlobalExecutor.append(measured) }
+            }
+            print("  run \(run): p50 raw \(raw[run - 1].roundTrips.p50) µs, layer \(onNetworkThread[run - 1].roundTrips.p50) µs "
+                + "(global executor \(onGlobalExecutor[run - 1].roundTrips.p50) µs); pipelined raw \(Int(raw[run - 1].throughput))/s, "
+                + "layer \(Int(onNetworkThread[run - 1].throughput))/s (global executor \(Int(onGlobalExecutor[run - 1].throughput))/s)")
         }
-        let raw = RoundTrips.median(rawSequential)
-        let layer = RoundTrips.median(layerSequential)
-        let rawRate = rawPipelined.sorted()[runs / 2]
-        let layerRate = layerPipelined.sorted()[runs / 2]
+        let (base, layer, global) = (Figures.median(raw), Figures.median(onNetworkThread), Figures.median(onGlobalExecutor))
         print("")
-        print("measurement                          raw libmosquitto    MQTT layer    layer / raw")
-        print(row("round trip p50 (µs, \(count) sequential)", raw.p50, layer.p50))
-        print(row("round trip p99 (µs)", raw.p99, layer.p99))
-        print(row("pipelined round trips/s (window \(window))", rawRate, layerRate))
+        print("Medians over \(runs) runs. \"layer\": the requester's and responder's loops run on their client's")
+        print("network executor (client.networkExecutor); \"global\": the same loops on Swift's global executor.")
+        print("")
+        print("measurement                               raw     layer  layer/raw    global  global/raw")
+        print(row("round trip p50 (µs, \(count) sequential)", base.roundTrips.p50, layer.roundTrips.p50, global.roundTrips.p50))
+        print(row("round trip p99 (µs)", base.roundTrips.p99, layer.roundTrips.p99, global.roundTrips.p99))
+        print(row("pipelined round trips/s (window \(window))", base.throughput, layer.throughput, global.throughput))
     }
 
-    private func row(_ name: String, _ raw: Double, _ layer: Double) -> String {
-        let ratio = raw > 0 ? layer / raw : .nan
-        return name.padding(toLength: 37, withPad: " ", startingAt: 0)
-            + String(format: "%16.1f  %12.1f  %13.2f", raw, layer, ratio)
+    private func row(_ name: String, _ raw: Double, _ layer: Double, _ global: Double) -> String {
+        name.padding(toLength: 38, withPad: " ", startingAt: 0)
+            + String(format: "%8.1f  %8.1f  %9.2f  %8.1f  %10.2f", raw, layer, layer / raw, global, global / raw)
     }
 
     // MARK: Raw baseline
@@ -119,9 +122,9 @@ struct MQTTBenchmark: AsyncParsableCommand {
 
     // MARK: Through the MQTT layer
 
-    private func layerRoundTrips(_ version: MQTTConfiguration.ProtocolVersion, run: Int) async throws -> RoundTrips {
-        let prefix = topicPrefix("layer", run)
-        return try await withRequesterAndResponder(version, prefix: prefix) { requester, responses in
+    private func layerRoundTrips(_ version: MQTTConfiguration.ProtocolVersion, run: Int, onNetworkExecutor: Bool) async throws -> RoundTrips {
+        let prefix = topicPrefix(onNetworkExecutor ? "layer" : "layer-global", run)
+        return try await withRequesterAndResponder(version, prefix: prefix, onNetworkExecutor: onNetworkExecutor) { requester, responses in
             var iterator = responses.makeAsyncIterator()
             let payload = [UInt8](repeating: UInt8(ascii: "x"), count: payloadBytes)
             var samples: [UInt64] = []
@@ -136,9 +139,9 @@ struct MQTTBenchmark: AsyncParsableCommand {
         }
     }
 
-    private func layerThroughput(_ version: MQTTConfiguration.ProtocolVersion, run: Int) async throws -> Double {
-        let prefix = topicPrefix("layer-pipelined", run)
-        return try await withRequesterAndResponder(version, prefix: prefix) { requester, responses in
+    private func layerThroughput(_ version: MQTTConfiguration.ProtocolVersion, run: Int, onNetworkExecutor: Bool) async throws -> Double {
+        let prefix = topicPrefix(onNetworkExecutor ? "layer-pipelined" : "layer-global-pipelined", run)
+        return try await withRequesterAndResponder(version, prefix: prefix, onNetworkExecutor: onNetworkExecutor) { requester, responses in
             let payload = [UInt8](repeating: UInt8(ascii: "x"), count: payloadBytes)
             let start = ContinuousClock.now
             var sent = 0
@@ -161,10 +164,12 @@ struct MQTTBenchmark: AsyncParsableCommand {
 
     /// Runs a responder (republishes every request as a response) and a requester, each its
     /// own client and connection, and calls `body` with the requester and its responses.
-    /// Both loops run on their client's network executor, as a service's hot path would.
+    /// Both loops run on their client's network executor, as a service's hot path would,
+    /// or (`onNetworkExecutor` false) on the global executor, as any other task does.
     private func withRequesterAndResponder<Result: Sendable>(
         _ version: MQTTConfiguration.ProtocolVersion,
         prefix: String,
+        onNetworkExecutor: Bool,
         _ body: (MQTTClient, MQTTSubscription) async throws -> Result
     ) async throws -> Result {
         var logger = Logger(label: "cc-bench")
@@ -178,13 +183,13 @@ struct MQTTBenchmark: AsyncParsableCommand {
             group.addTask { try await responder.run() }
             group.addTask { try await requester.run() }
             let requests = try await responder.subscribe(to: [TopicFilter("\(prefix)/request")])
-            group.addTask(executorPreference: responder.networkExecutor) {
+            group.addTask(executorPreference: onNetworkExecutor ? responder.networkExecutor : nil) {
                 for await request in requests {
                     try await responder.publish("\(prefix)/response", payload: request.payload)
                 }
             }
             let responses = try await requester.subscribe(to: [TopicFilter("\(prefix)/response")])
-            let result = try await withTaskExecutorPreference(requester.networkExecutor) {
+            let result = try await withTaskExecutorPreference(onNetworkExecutor ? requester.networkExecutor : nil) {
                 try await body(requester, responses)
             }
             group.cancelAll()
@@ -197,6 +202,17 @@ struct MQTTBenchmark: AsyncParsableCommand {
     }
 
     static let warmUp = 200
+}
+
+/// One run's figures for one way of doing the exchange.
+struct Figures {
+    var roundTrips: RoundTrips
+    /// Pipelined round trips per second.
+    var throughput: Double
+
+    static func median(_ runs: [Figures]) -> Figures {
+        Figures(roundTrips: .median(runs.map(\.roundTrips)), throughput: runs.map(\.throughput).sorted()[runs.count / 2])
+    }
 }
 
 /// Round-trip samples and their percentiles, in microseconds.
