@@ -176,7 +176,7 @@ final class Connection: @unchecked Sendable {
             if state.withLock({ $0.stopping }) { break }
             let reconnect = mosquitto_reconnect(handle)
             if reconnect != MOSQ_ERR_SUCCESS.rawValue {
-                logger.warning("MQTT reconnect failed", metadata: ["mqtt.error": "\(MQTTError.text(reconnect))", "mqtt.retryIn": "\(delay)"])
+                logger.warning("MQTT reconnect failed", metadata: [LogMetadataKey.error: "\(MQTTError.text(reconnect))", LogMetadataKey.retryIn: "\(delay)"])
             }
         }
         if mosquitto_want_write(handle) { mosquitto_loop_write(handle, 1) } // the DISCONNECT
@@ -212,7 +212,7 @@ final class Connection: @unchecked Sendable {
             return true
         }
         if wasConnected {
-            logger.warning("MQTT connection lost; reconnecting", metadata: ["mqtt.error": "\(MQTTError.text(code))"])
+            logger.warning("MQTT connection lost; reconnecting", metadata: [LogMetadataKey.error: "\(MQTTError.text(code))"])
         }
     }
 
@@ -260,7 +260,7 @@ final class Connection: @unchecked Sendable {
         guard code == 0 else {
             let reason = configuration.protocolVersion == .v5
                 ? String(cString: mosquitto_reason_string(code)) : String(cString: mosquitto_connack_string(code))
-            logger.error("MQTT broker refused the connection", metadata: ["mqtt.reason": "\(reason)"])
+            logger.error("MQTT broker refused the connection", metadata: [LogMetadataKey.reason: "\(reason)"])
             state.withLock { $0.refusal = reason }
             return
         }
@@ -283,16 +283,16 @@ final class Connection: @unchecked Sendable {
                 mosquitto_publish(handle, nil, topic, Int32(bytes.count), bytes.baseAddress, QoS.atLeastOnce.rawValue, true)
             }
             if let error = MQTTError(code: code) {
-                logger.error("MQTT announcement not published again", metadata: ["mqtt.topic": "\(topic)", "mqtt.error": "\(error)"])
+                logger.error("MQTT announcement not published again", metadata: [LogMetadataKey.topic: "\(topic)", LogMetadataKey.error: "\(error)"])
             }
         }
         for (qos, filters) in subscribed {
             sendSubscribe(Array(Set(filters)), qos: qos)
         }
         logger.info("MQTT connected", metadata: [
-            "mqtt.broker": "\(configuration.host):\(configuration.port)",
-            "mqtt.sessionPresent": "\(sessionPresent)",
-            "mqtt.resubscribed": "\(subscribed.values.reduce(0) { $0 + $1.count })",
+            LogMetadataKey.broker: "\(configuration.host):\(configuration.port)",
+            LogMetadataKey.sessionPresent: "\(sessionPresent)",
+            LogMetadataKey.resubscribed: "\(subscribed.values.reduce(0) { $0 + $1.count })",
         ])
         startup?.resume()
         waiters.forEach { $0.resume() }
@@ -480,7 +480,7 @@ final class Connection: @unchecked Sendable {
         if code == MOSQ_ERR_NO_CONN.rawValue {
             waiter?.resume()
         } else {
-            logger.error("MQTT subscribe failed", metadata: ["mqtt.error": "\(MQTTError.text(code))"])
+            logger.error("MQTT subscribe failed", metadata: [LogMetadataKey.error: "\(MQTTError.text(code))"])
             waiter?.resume(throwing: MQTTError(code: code)!)
         }
     }
