@@ -164,6 +164,41 @@ struct ClientTests {
         }
     }
 
+    @Test("QoS 1 publishes in flight when the broker is killed are all acknowledged after the reconnection", arguments: versions)
+    func inFlightAcrossBrokerKill(version: MQTTConfiguration.ProtocolVersion) async throws {
+        try await withBroker { broker in
+            try await withClient(broker.clientConfiguration(protocolVersion: version)) { client in
+                try await client.publish("warm-up", payload: [], waitForAcknowledgement: true)
+                let acknowledged = Task {
+                    try await withThrowingTaskGroup(of: Void.self) { group in
+                        for index in 0..<300 {
+                            group.addTask {
+                                try await client.publish("inflight/\(index)", payload: Array(repeating: 7, count: 200), waitForAcknowledgement: true)
+                            }
+                        }
+                        try await group.waitForAll()
+                    }
+                    return true
+                }
+                broker.kill()
+                try await broker.launch()
+                // Bounded: if an acknowledgement never came, leaving withClient stops the client,
+                // which fails the waiting publishes, and the test fails here instead of hanging.
+                let deadline = Task {
+                    try await Task.sleep(for: .seconds(20))
+                    return false
+                }
+                let finished = try await withThrowingTaskGroup(of: Bool.self) { group in
+                    group.addTask { try await acknowledged.value }
+                    group.addTask { try await deadline.value }
+                    defer { deadline.cancel() }
+                    return try await group.next() ?? false
+                }
+                #expect(finished, "every QoS 1 publish was acknowledged within 20 s of the broker's return")
+            }
+        }
+    }
+
     @Test("an announcement replaces the will again after the client reconnects", arguments: versions)
     func announcementAfterReconnect(version: MQTTConfiguration.ProtocolVersion) async throws {
         try await withBroker { broker in
