@@ -47,6 +47,7 @@ let package = Package(
         ),
         .target(
             name: "Messages",
+            dependencies: ["MQTT"],
             swiftSettings: swiftSettings
         ),
         // The raw yardstick for `cc-bench mqtt`: requester and responder in C,
@@ -92,7 +93,7 @@ let package = Package(
         ),
         .testTarget(
             name: "MessagesTests",
-            dependencies: ["Messages"],
+            dependencies: ["Messages", "MQTT"],
             swiftSettings: swiftSettings
         ),
     ]

@@ -1,69 +1,52 @@
+public import MQTT
+
 extension Topic {
-    /// A subscription filter for a family of ``Topic``s, e.g. `agent/+/status`.
+    /// The subscription filters of the services, one per family of ``Topic``s (e.g.
+    /// `agent/+/status`), as MQTT `TopicFilter`s to pass straight to `MQTTClient.subscribe(to:)`.
     ///
-    /// Only the constants below exist, so a service cannot subscribe to a misspelt filter.
-    /// Parse a received topic with ``Topic/init(parsing:)``. (Nested in `Topic` so it does
-    /// not clash with the MQTT module's `TopicFilter`, which it is meant to feed.)
-    public struct Filter: Hashable, Sendable, CustomStringConvertible {
-        /// The filter as given to MQTT SUBSCRIBE.
-        public let filter: String
-
-        private init(_ filter: String) {
-            self.filter = filter
-        }
-
-        public var description: String { filter }
-
+    /// Only these constants exist, so a service cannot subscribe to a misspelt filter. Whether
+    /// a topic matches a filter is `TopicFilter.matches(_:)`, the one place that is decided;
+    /// parse a received topic with ``Topic/init(parsing:)``.
+    public enum Filter {
         /// `agent/+/status`: every agent's snapshot.
-        public static let agentStatus = Filter("agent/+/status")
+        public static let agentStatus: TopicFilter = "agent/+/status"
         /// `agent/+/event`: every agent's changes.
-        public static let agentEvent = Filter("agent/+/event")
+        public static let agentEvent: TopicFilter = "agent/+/event"
         /// `agent/+/command`: commands for the status service.
-        public static let agentCommand = Filter("agent/+/command")
+        public static let agentCommand: TopicFilter = "agent/+/command"
         /// `agent/+/connection`: agent clients' connection states.
-        public static let agentConnection = Filter("agent/+/connection")
+        public static let agentConnection: TopicFilter = "agent/+/connection"
         /// `agent/+/reserve`: reservations for the status service.
-        public static let agentReserve = Filter("agent/+/reserve")
+        public static let agentReserve: TopicFilter = "agent/+/reserve"
         /// `agent/+/release`: releases for the status service.
-        public static let agentRelease = Filter("agent/+/release")
+        public static let agentRelease: TopicFilter = "agent/+/release"
         /// `queue/+/enqueue`: calls arriving in any queue.
-        public static let queueEnqueue = Filter("queue/+/enqueue")
+        public static let queueEnqueue: TopicFilter = "queue/+/enqueue"
         /// `queue/+/state`: every queue's live state.
-        public static let queueState = Filter("queue/+/state")
+        public static let queueState: TopicFilter = "queue/+/state"
         /// `queue/+/event`: every queue's call steps.
-        public static let queueEvent = Filter("queue/+/event")
+        public static let queueEvent: TopicFilter = "queue/+/event"
         /// `call/+/event`: every call's progress.
-        public static let callEvent = Filter("call/+/event")
+        public static let callEvent: TopicFilter = "call/+/event"
         /// `call/+/route`: routing decisions, for the telephony platform.
-        public static let callRoute = Filter("call/+/route")
+        public static let callRoute: TopicFilter = "call/+/route"
         /// `call/+/overflow`: overflow decisions, for the telephony platform.
-        public static let callOverflow = Filter("call/+/overflow")
+        public static let callOverflow: TopicFilter = "call/+/overflow"
         /// `report/#`: every live report.
-        public static let reports = Filter("report/#")
+        public static let reports: TopicFilter = "report/#"
         /// `config/statuses`: the status catalogue.
-        public static let configStatuses = Filter("config/statuses")
+        public static let configStatuses: TopicFilter = "config/statuses"
         /// `config/queue/+`: every queue definition.
-        public static let configQueue = Filter("config/queue/+")
+        public static let configQueue: TopicFilter = "config/queue/+"
         /// `service/+/+`: every service instance's presence.
-        public static let services = Filter("service/+/+")
+        public static let services: TopicFilter = "service/+/+"
         /// `error/+`: every service's error reports.
-        public static let errors = Filter("error/+")
+        public static let errors: TopicFilter = "error/+"
+    }
 
-        /// The filter matching exactly `topic` (no wildcards).
-        public init(_ topic: Topic) {
-            self.init(topic.name)
-        }
-
-        /// Whether `topicName` matches this filter under MQTT's rules for `+` and `#`.
-        public func matches(_ topicName: String) -> Bool {
-            let pattern = filter.split(separator: "/", omittingEmptySubsequences: false)
-            let levels = topicName.split(separator: "/", omittingEmptySubsequences: false)
-            for (index, level) in pattern.enumerated() {
-                if level == "#" { return true }
-                guard index < levels.count else { return false }
-                if level != "+", level != levels[index] { return false }
-            }
-            return pattern.count == levels.count
-        }
+    /// The filter that matches exactly this topic (a topic name is always a valid filter:
+    /// its ids cannot contain wildcards).
+    public var filter: TopicFilter {
+        TopicFilter(stringLiteral: name)
     }
 }
