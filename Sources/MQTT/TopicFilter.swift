@@ -56,14 +56,24 @@ public struct TopicFilter: Sendable, Hashable, CustomStringConvertible, Expressi
 }
 
 extension MQTTClient {
-    /// Checks that `topic` may be published to: not empty, no wildcards, no NUL, at most 65535 bytes.
+    /// Why `topic` cannot be published to, or nil when it can: it must be 1–65535 bytes of
+    /// UTF-8, with no wildcard (`+`, `#`) and no NUL. The one check, used by `publish`, the
+    /// will and the Messages module's reply topics.
+    public static func problem(publishingTo topic: String) -> String? {
+        if topic.isEmpty { return "it is empty" }
+        if topic.utf8.count > 65_535 { return "it is longer than 65535 bytes" }
+        for byte in topic.utf8 {
+            switch byte {
+            case UInt8(ascii: "+"), UInt8(ascii: "#"): return "wildcards '+' and '#' cannot be published to"
+            case 0: return "it contains NUL"
+            default: continue
+            }
+        }
+        return nil
+    }
+
+    /// Throws ``MQTTError/invalidTopic(_:_:)`` unless `topic` can be published to.
     static func validatePublishTopic(_ topic: String) throws(MQTTError) {
-        let bytes = topic.utf8
-        guard !bytes.isEmpty, bytes.count <= 65_535 else {
-            throw .invalidTopic(topic, "a topic must be 1–65535 bytes")
-        }
-        if bytes.contains(where: { $0 == UInt8(ascii: "+") || $0 == UInt8(ascii: "#") || $0 == 0 }) {
-            throw .invalidTopic(topic, "a topic to publish to may not contain '+', '#' or NUL")
-        }
+        if let problem = problem(publishingTo: topic) { throw .invalidTopic(topic, problem) }
     }
 }

@@ -1,3 +1,5 @@
+import MQTT
+
 /// A topic name a requester chose for replies (`replyTo`), validated as publishable:
 /// non-empty, no `+` or `#`, no NUL, at most 65535 bytes of UTF-8.
 ///
@@ -25,15 +27,6 @@ public struct ReplyTopic: Hashable, Sendable, Codable, CustomStringConvertible {
     public var description: String { name }
 
     static func problem(with name: String) -> String? {
-        if name.isEmpty { return "it is empty" }
-        if name.utf8.count > 65535 { return "it is longer than 65535 bytes" }
-        for byte in name.utf8 {
-            switch byte {
-            case UInt8(ascii: "+"), UInt8(ascii: "#"): return "wildcards '+' and '#' cannot be published to"
-            case 0: return "it contains NUL"
-            default: continue
-            }
-        }
-        return nil
+        MQTTClient.problem(publishingTo: name)
     }
 }
