@@ -367,8 +367,8 @@ final class Connection: @unchecked Sendable {
 
     func publish(_ topic: String, payload: [UInt8], qos: QoS, retain: Bool, waitForAcknowledgement: Bool) async throws {
         try MQTTClient.validatePublishTopic(topic)
-        try await waitUntilReady()
         if qos == .atMostOnce {
+            try await waitUntilReady()
             try sendPublish(topic, payload: payload, qos: qos, retain: retain) { _, _ in }
             return
         }

@@ -139,7 +139,7 @@ extension MQTTConfiguration {
         if host.isEmpty {
             throw .invalidConfiguration(option: "--mqtt-host", reason: "may not be empty")
         }
-        if clientID.isEmpty || clientID.utf8.count > 23 * 10 {
+        if clientID.isEmpty || clientID.utf8.count > 230 {
             throw .invalidConfiguration(option: "--mqtt-client-id", reason: "expected 1–230 bytes")
         }
     }

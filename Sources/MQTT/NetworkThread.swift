@@ -93,22 +93,25 @@ final class NetworkThread: TaskExecutor, @unchecked Sendable {
     /// `wantWrite`), a wake-up arrives, or the time-out passes; no wait when jobs are queued.
     func wait(socket: Int32, wantWrite: Bool, timeoutMilliseconds: Int32) -> Events {
         let timeout = queue.withLock { $0.jobs.isEmpty } ? timeoutMilliseconds : 0
-        var fds = [pollfd(fd: wakeRead, events: Int16(POLLIN), revents: 0)]
-        if socket >= 0 {
-            fds.append(pollfd(fd: socket, events: Int16(POLLIN) | (wantWrite ? Int16(POLLOUT) : 0), revents: 0))
+        // Called for every message: the poll set and the drain buffer live on the stack.
+        var wakeFD = pollfd(fd: wakeRead, events: Int16(POLLIN), revents: 0)
+        var socketFD = pollfd(fd: socket, events: Int16(POLLIN) | (wantWrite ? Int16(POLLOUT) : 0), revents: 0)
+        let ready = withUnsafeTemporaryAllocation(of: pollfd.self, capacity: 2) { fds in
+            fds[0] = wakeFD
+            fds[1] = socketFD
+            defer { (wakeFD, socketFD) = (fds[0], fds[1]) }
+            return poll(fds.baseAddress, socket >= 0 ? 2 : 1, timeout)
         }
-        let ready = poll(&fds, nfds_t(fds.count), timeout)
         var events = Events()
         guard ready > 0 else { return events }
-        if fds[0].revents != 0 {
-            var buffer = [UInt8](repeating: 0, count: 64)
-            while read(wakeRead, &buffer, buffer.count) > 0 {}
+        if wakeFD.revents != 0 {
+            var drain: UInt64 = 0
+            while read(wakeRead, &drain, MemoryLayout<UInt64>.size) > 0 {}
             queue.withLock { $0.wakePending = false }
         }
         if socket >= 0 {
-            let revents = fds[1].revents
-            events.readable = revents & Int16(POLLIN | POLLHUP | POLLERR) != 0
-            events.writable = revents & Int16(POLLOUT) != 0
+            events.readable = socketFD.revents & Int16(POLLIN | POLLHUP | POLLERR) != 0
+            events.writable = socketFD.revents & Int16(POLLOUT) != 0
         }
         return events
     }
