@@ -16,6 +16,8 @@ let package = Package(
     products: [
         .library(name: "MQTT", targets: ["MQTT"]),
         .library(name: "Messages", targets: ["Messages"]),
+        .library(name: "AgentState", targets: ["AgentState"]),
+        .executable(name: "status-service", targets: ["status-service"]),
         .executable(name: "cc-bench", targets: ["cc-bench"]),
     ],
     dependencies: [
@@ -27,6 +29,9 @@ let package = Package(
             from: "1.4.0",
             traits: [.defaults, "CommandLineArguments"]
         ),
+        .package(url: "https://github.com/apple/swift-collections.git", from: "1.6.0"),
+        .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
+        .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.10.0"),
     ],
     targets: [
         // libmosquitto, through pkg-config; only the MQTT module imports it.
@@ -48,6 +53,34 @@ let package = Package(
         .target(
             name: "Messages",
             dependencies: ["MQTT"],
+            swiftSettings: swiftSettings
+        ),
+        // The agent state model of DESIGN section 2 as a pure state machine: no I/O, no clock.
+        .target(
+            name: "AgentState",
+            dependencies: ["Messages", .product(name: "HeapModule", package: "swift-collections")],
+            swiftSettings: swiftSettings
+        ),
+        // The status service: the single writer of agent state, durable in SQLite.
+        .target(
+            name: "StatusService",
+            dependencies: [
+                "AgentState", "Messages", "MQTT",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Configuration", package: "swift-configuration"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .executableTarget(
+            name: "status-service",
+            dependencies: [
+                "StatusService",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
             swiftSettings: swiftSettings
         ),
         // The raw yardstick for `cc-bench mqtt`: requester and responder in C,
@@ -88,6 +121,19 @@ let package = Package(
                 "MQTT", "TestSupport", "mqtt-will-probe",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Configuration", package: "swift-configuration"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "AgentStateTests",
+            dependencies: ["AgentState", "Messages"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "StatusServiceTests",
+            dependencies: [
+                "StatusService", "AgentState", "Messages", "MQTT", "TestSupport", "status-service",
+                .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swiftSettings
         ),

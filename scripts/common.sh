@@ -17,10 +17,11 @@ as_root() {
 }
 
 # mosquitto (the broker), its client library and headers for the CMosquitto module,
-# pkg-config (SwiftPM finds libmosquitto through it), openssl (test certificates).
+# libsqlite3-dev (GRDB, for the services' databases), pkg-config (SwiftPM finds libmosquitto
+# through it), openssl (test certificates).
 install_debian_packages() {
     local missing=()
-    for package in mosquitto mosquitto-clients libmosquitto-dev pkg-config openssl "$@"; do
+    for package in mosquitto mosquitto-clients libmosquitto-dev libsqlite3-dev pkg-config openssl "$@"; do
         dpkg -s "$package" >/dev/null 2>&1 || missing+=("$package")
     done
     if [ "${#missing[@]}" -gt 0 ]; then
