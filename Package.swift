@@ -44,6 +44,7 @@ let package = Package(
             name: "MQTT",
             dependencies: [
                 "CMosquitto",
+                .product(name: "DequeModule", package: "swift-collections"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Configuration", package: "swift-configuration"),

@@ -32,7 +32,7 @@ final class Connection: @unchecked Sendable {
         var phase = Phase.idle
         var readinessWaiters: [CheckedContinuation<Void, any Error>] = []
         var startup: CheckedContinuation<Void, any Error>?
-        var subscriptions: [Int: (filters: [TopicFilter], qos: QoS, continuation: AsyncStream<MQTTMessage>.Continuation)] = [:]
+        var subscriptions: [Int: (filters: [TopicFilter], qos: QoS, buffer: SubscriptionBuffer)] = [:]
         var nextSubscriptionID = 0
         /// Local subscriptions per filter: a filter is unsubscribed when its count drops to zero.
         var filterUsers: [TopicFilter: Int] = [:]
@@ -108,12 +108,12 @@ final class Connection: @unchecked Sendable {
 
     /// Ends the client: every waiter fails with `error`, every subscription finishes.
     private func fail(with error: MQTTError) {
-        let (waiters, streams) = state.withLock { state in
+        let (waiters, buffers) = state.withLock { state in
             state.phase = .stopped(error)
             var waiters = state.readinessWaiters + state.windowWaiters + state.pendingSubscribes.values.map(\.continuation)
             waiters += state.unacknowledged.values.compactMap { $0 }
             if let startup = state.startup { waiters.append(startup) }
-            let streams = state.subscriptions.values.map(\.continuation)
+            let buffers = state.subscriptions.values.map(\.buffer)
             state.readinessWaiters = []
             state.windowWaiters = []
             state.pendingSubscribes = [:]
@@ -121,10 +121,10 @@ final class Connection: @unchecked Sendable {
             state.startup = nil
             state.subscriptions = [:]
             state.filterUsers = [:]
-            return (waiters, streams)
+            return (waiters, buffers)
         }
         waiters.forEach { $0.resume(throwing: error) }
-        streams.forEach { $0.finish() }
+        buffers.forEach { $0.finish() }
     }
 
     // MARK: The network thread
@@ -330,7 +330,7 @@ final class Connection: @unchecked Sendable {
         state.withLock { state in
             for subscription in state.subscriptions.values
             where subscription.filters.contains(where: { $0.matches(levels: levels, topic: message.topic) }) {
-                subscription.continuation.yield(message)
+                subscription.buffer.append(message)
             }
         }
     }
@@ -440,15 +440,15 @@ final class Connection: @unchecked Sendable {
     func subscribe(_ filters: [TopicFilter], qos: QoS) async throws -> MQTTSubscription {
         precondition(!filters.isEmpty, "subscribe needs at least one filter")
         try await waitUntilReady()
-        let (stream, continuation) = AsyncStream.makeStream(of: MQTTMessage.self, bufferingPolicy: .unbounded)
+        let buffer = SubscriptionBuffer()
         let id = state.withLock { state in
             let id = state.nextSubscriptionID
             state.nextSubscriptionID += 1
-            state.subscriptions[id] = (filters, qos, continuation)
+            state.subscriptions[id] = (filters, qos, buffer)
             for filter in Set(filters) { state.filterUsers[filter, default: 0] += 1 }
             return id
         }
-        continuation.onTermination = { [weak self] _ in self?.unsubscribe(id) }
+        let lease = SubscriptionLease { [weak self] in self?.unsubscribe(id) }
         do {
             try await withCheckedThrowingContinuation { (waiter: CheckedContinuation<Void, any Error>) in
                 sendSubscribe(filters, qos: qos, waiter: waiter)
@@ -457,7 +457,7 @@ final class Connection: @unchecked Sendable {
             unsubscribe(id)
             throw error
         }
-        return MQTTSubscription(filters: filters, stream: stream)
+        return MQTTSubscription(filters: filters, buffer: buffer, lease: lease)
     }
 
     /// Sends one SUBSCRIBE for `filters`; the SUBACK resumes `waiter`. When not connected
@@ -488,6 +488,7 @@ final class Connection: @unchecked Sendable {
     private func unsubscribe(_ id: Int) {
         let unused: [TopicFilter] = state.withLock { state in
             guard let subscription = state.subscriptions.removeValue(forKey: id) else { return [] }
+            subscription.buffer.finish()
             var unused: [TopicFilter] = []
             for filter in Set(subscription.filters) {
                 let users = (state.filterUsers[filter] ?? 1) - 1

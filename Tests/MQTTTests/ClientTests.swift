@@ -50,6 +50,25 @@ struct ClientTests {
         }
     }
 
+    @Test("nextBatch takes the whole backlog at once, in order, and returns [] when its timeout passes")
+    func batches() async throws {
+        try await withBroker { broker in
+            try await withClient(broker.clientConfiguration()) { client in
+                let subscription = try await client.subscribe(to: ["test/batch"])
+                #expect(await subscription.nextBatch(maximum: 10, timeout: .milliseconds(50)) == [])
+                for index in 0..<5 {
+                    try await client.publish("test/batch", payload: [UInt8(index)], waitForAcknowledgement: true)
+                }
+                while subscription.backlog < 5 { try await Task.sleep(for: .milliseconds(5)) }
+                let first = try #require(await subscription.nextBatch(maximum: 3))
+                let rest = try #require(await subscription.nextBatch(maximum: 10))
+                #expect(first.map(\.payload) == [[0], [1], [2]])
+                #expect(rest.map(\.payload) == [[3], [4]])
+                #expect(subscription.backlog == 0)
+            }
+        }
+    }
+
     @Test("wildcard subscriptions get exactly the topics their filters match", arguments: versions)
     func wildcards(version: MQTTConfiguration.ProtocolVersion) async throws {
         try await withBroker { broker in
