@@ -62,13 +62,26 @@ let package = Package(
             dependencies: ["Messages", .product(name: "HeapModule", package: "swift-collections")],
             swiftSettings: swiftSettings
         ),
+        // What every service executable shares: options and --help, settings, presence, the run loop.
+        .target(
+            name: "ServiceKit",
+            dependencies: [
+                "MQTT", "Messages",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
+                .product(name: "Configuration", package: "swift-configuration"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         // The status service: the single writer of agent state, durable in SQLite.
         .target(
             name: "StatusService",
             dependencies: [
-                "AgentState", "Messages", "MQTT",
+                "AgentState", "Messages", "MQTT", "ServiceKit",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "CoreMetrics", package: "swift-metrics"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Configuration", package: "swift-configuration"),
@@ -78,7 +91,7 @@ let package = Package(
         .executableTarget(
             name: "status-service",
             dependencies: [
-                "StatusService",
+                "StatusService", "ServiceKit",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],

@@ -89,14 +89,7 @@ public struct AgentRecord: Hashable, Sendable {
     public var routable: Bool { presence == .ready && activity == .idle }
 
     /// The wall-board label of DESIGN section 2.
-    public var display: String {
-        switch (activity, presence) {
-        case (.idle, .ready): "available"
-        case (.idle, .withdrawn): reason?.value ?? "withdrawn"
-        case (.idle, .unavailable): "offline"
-        default: activity.rawValue
-        }
-    }
+    public var display: String { eventState.display }
 
     /// The snapshot published on `agent/{id}/status`.
     public var status: AgentStatus {
@@ -117,5 +110,18 @@ public struct AgentRecord: Hashable, Sendable {
         var unversioned = self
         unversioned.version = other.version
         return unversioned.status != other.status
+    }
+}
+
+extension AgentEvent.State {
+    /// The wall-board label of DESIGN section 2: the activity when not idle, else `available`
+    /// when ready, the reason when withdrawn, `offline` when unavailable.
+    public var display: String {
+        switch (activity, presence) {
+        case (.idle, .ready): "available"
+        case (.idle, .withdrawn): reason?.value ?? "withdrawn"
+        case (.idle, .unavailable): "offline"
+        default: activity.rawValue
+        }
     }
 }

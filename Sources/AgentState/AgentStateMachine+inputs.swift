@@ -9,32 +9,29 @@ extension AgentStateMachine {
         let settings = settings
         switch command.action {
         case .login:
-            return accepted(agentId, [
-                change(agentId, at: now, cause: .command, by: by) { agent in
-                    if !agent.presence.isStaffed {
-                        agent.setPresence(settings.loginPresence, reason: nil, at: now)
-                        agent.startDisconnectGraceIfOffline(graceMs: settings.disconnectGraceMs, at: now)
-                    }
+            let changed = change(agentId, at: now, cause: .command, by: by) { agent in
+                if !agent.presence.isStaffed {
+                    agent.setPresence(settings.loginPresence, reason: nil, at: now)
+                    agent.startDisconnectGraceIfOffline(graceMs: settings.disconnectGraceMs, at: now)
                 }
-            ])
+            }
+            return accepted(agentId, [changed])
         case .logout:
-            return accepted(agentId, [
-                change(agentId, at: now, cause: .command, by: by) {
-                    $0.setPresence(.unavailable, reason: .loggedOut, at: now)
-                }
-            ])
+            let changed = change(agentId, at: now, cause: .command, by: by) {
+                $0.setPresence(.unavailable, reason: .loggedOut, at: now)
+            }
+            return accepted(agentId, [changed])
         case .setPresence:
             // Decoding guarantees a presence for set-presence.
             let presence = command.presence ?? .ready
             if let refusal = check(presence, reason: command.reason, bySupervisor: by != nil) {
                 return refused(agentId, refusal)
             }
-            return accepted(agentId, [
-                change(agentId, at: now, cause: .command, by: by) { agent in
-                    agent.setPresence(presence, reason: command.reason, at: now)
-                    agent.startDisconnectGraceIfOffline(graceMs: settings.disconnectGraceMs, at: now)
-                }
-            ])
+            let changed = change(agentId, at: now, cause: .command, by: by) { agent in
+                agent.setPresence(presence, reason: command.reason, at: now)
+                agent.startDisconnectGraceIfOffline(graceMs: settings.disconnectGraceMs, at: now)
+            }
+            return accepted(agentId, [changed])
         case .endWrapUp:
             guard let agent = agents[agentId] else {
                 return refused(nil, Refusal(.unknownAgent, "agent '\(agentId)' is not known"))
@@ -42,7 +39,8 @@ extension AgentStateMachine {
             guard agent.activity == .wrapUp else {
                 return refused(agentId, Refusal(.notInWrapUp, "agent '\(agentId)' is not in wrap-up (\(agent.display))"))
             }
-            return accepted(agentId, [change(agentId, at: now, cause: .command, by: by) { $0.becomeIdle(at: now) }])
+            let changed = change(agentId, at: now, cause: .command, by: by) { $0.becomeIdle(at: now) }
+            return accepted(agentId, [changed])
         }
     }
 
@@ -81,11 +79,10 @@ extension AgentStateMachine {
         let call = AgentRecord.Call(
             callId: request.callId, direction: .queue, queueId: request.queueId, offerId: request.offerId,
             wrapUpMs: request.wrapUpMs, maxNoAnswer: request.maxNoAnswer, declineWithdraws: request.declineWithdraws)
-        return accepted(agentId, [
-            change(agentId, at: now, cause: .reservation) {
-                $0.setActivity(.ringing, call: call, until: now.advanced(byMilliseconds: request.ringTimeoutMs), at: now)
-            }
-        ])
+        let changed = change(agentId, at: now, cause: .reservation) {
+            $0.setActivity(.ringing, call: call, until: now.advanced(byMilliseconds: request.ringTimeoutMs), at: now)
+        }
+        return accepted(agentId, [changed])
     }
 
     mutating func handleRelease(_ request: ReleaseRequest, agent agentId: AgentID, at now: Timestamp) -> Outcome {
@@ -98,11 +95,10 @@ extension AgentStateMachine {
                 Refusal(.notReserved, "agent '\(agentId)' is not ringing for call '\(request.callId)' (\(state))",
                     isBadInput: false))
         }
-        return accepted(agentId, [
-            change(agentId, at: now, cause: .release) { agent in
-                if request.reason == .guardTimeout { agent.missOffer(at: now) } else { agent.becomeIdle(at: now) }
-            }
-        ])
+        let changed = change(agentId, at: now, cause: .release) { agent in
+            if request.reason == .guardTimeout { agent.missOffer(at: now) } else { agent.becomeIdle(at: now) }
+        }
+        return accepted(agentId, [changed])
     }
 
     // MARK: Call progress (call/{id}/event)
@@ -119,12 +115,11 @@ extension AgentStateMachine {
             // A queue call answered without a live reservation (it expired) gets the direct wrap-up time.
             var call = (isCurrentCall ? agent.call : nil) ?? newCall(for: event)
             call.offerId = call.offerId ?? event.offerId
-            return accepted(agentId, [
-                change(agentId, at: now, cause: .callEvent) {
-                    $0.setActivity(.onCall, call: call, at: now)
-                    if event.type == .answered { $0.missedOffers = 0 }
-                }
-            ])
+            let changed = change(agentId, at: now, cause: .callEvent) {
+                $0.setActivity(.onCall, call: call, at: now)
+                if event.type == .answered { $0.missedOffers = 0 }
+            }
+            return accepted(agentId, [changed])
         case .ringing:
             if isCurrentCall, agent.activity == .ringing { return accepted(agentId, []) }
             guard event.direction == .direct else {
@@ -134,41 +129,38 @@ extension AgentStateMachine {
                 return ignored(agentId, "agent '\(agentId)' is \(agent.activity.rawValue) on another call")
             }
             let call = newCall(for: event)
-            return accepted(agentId, [
-                change(agentId, at: now, cause: .callEvent) { $0.setActivity(.ringing, call: call, at: now) }
-            ])
+            let changed = change(agentId, at: now, cause: .callEvent) { $0.setActivity(.ringing, call: call, at: now) }
+            return accepted(agentId, [changed])
         case .ended:
             guard isCurrentCall, agent.activity == .onCall || agent.activity == .ringing else {
                 return ignored(agentId, "call '\(event.callId)' is not agent '\(agentId)''s current call")
             }
-            return accepted(agentId, [
-                change(agentId, at: now, cause: .callEvent) { agent in
-                    let wrapUpMs = agent.call?.wrapUpMs ?? 0
-                    if agent.activity == .onCall, wrapUpMs > 0 {
-                        agent.setActivity(.wrapUp, call: agent.call, until: now.advanced(byMilliseconds: wrapUpMs), at: now)
-                    } else {
-                        agent.becomeIdle(at: now)
-                    }
+            let changed = change(agentId, at: now, cause: .callEvent) { agent in
+                let wrapUpMs = agent.call?.wrapUpMs ?? 0
+                if agent.activity == .onCall, wrapUpMs > 0 {
+                    agent.setActivity(.wrapUp, call: agent.call, until: now.advanced(byMilliseconds: wrapUpMs), at: now)
+                } else {
+                    agent.becomeIdle(at: now)
                 }
-            ])
+            }
+            return accepted(agentId, [changed])
         case .abandoned, .declined, .noAnswer:
             guard agent.isRinging(for: event.callId) else {
                 return ignored(agentId, "agent '\(agentId)' is not ringing for call '\(event.callId)'")
             }
-            return accepted(agentId, [
-                change(agentId, at: now, cause: .callEvent) { agent in
-                    let call = agent.call
-                    switch event.type {
-                    case .noAnswer where call?.direction == .queue:
-                        agent.missOffer(at: now)
-                    case .declined where call?.declineWithdraws == true:
-                        agent.becomeIdle(at: now)
-                        if agent.presence == .ready { agent.setPresence(.withdrawn, reason: .declined, at: now) }
-                    default:
-                        agent.becomeIdle(at: now)
-                    }
+            let changed = change(agentId, at: now, cause: .callEvent) { agent in
+                let call = agent.call
+                switch event.type {
+                case .noAnswer where call?.direction == .queue:
+                    agent.missOffer(at: now)
+                case .declined where call?.declineWithdraws == true:
+                    agent.becomeIdle(at: now)
+                    if agent.presence == .ready { agent.setPresence(.withdrawn, reason: .declined, at: now) }
+                default:
+                    agent.becomeIdle(at: now)
                 }
-            ])
+            }
+            return accepted(agentId, [changed])
         }
     }
 
@@ -185,31 +177,29 @@ extension AgentStateMachine {
         let known = agents[agentId]
         switch connection.state {
         case .online:
-            return accepted(agentId, [
-                change(agentId, at: now, cause: .connection) { agent in
-                    agent.connected = true
-                    agent.clientId = connection.clientId
-                    agent.disconnectDeadline = nil
-                }
-            ])
+            let changed = change(agentId, at: now, cause: .connection) { agent in
+                agent.connected = true
+                agent.clientId = connection.clientId
+                agent.disconnectDeadline = nil
+            }
+            return accepted(agentId, [changed])
         case .offline:
             if let known, let current = known.clientId, current != connection.clientId {
                 return ignored(agentId, "offline from client '\(connection.clientId)', but '\(current)' is the current client")
             }
             if let known, !known.connected, known.clientId != nil { return accepted(agentId, []) }
             let grace = settings.disconnectGraceMs
-            return accepted(agentId, [
-                change(agentId, at: now, cause: .connection) { agent in
-                    agent.connected = false
-                    agent.clientId = connection.clientId
-                    guard agent.presence.isStaffed else { return }
-                    if grace > 0 {
-                        agent.disconnectDeadline = now.advanced(byMilliseconds: grace)
-                    } else {
-                        agent.setPresence(.unavailable, reason: .disconnected, at: now)
-                    }
+            let changed = change(agentId, at: now, cause: .connection) { agent in
+                agent.connected = false
+                agent.clientId = connection.clientId
+                guard agent.presence.isStaffed else { return }
+                if grace > 0 {
+                    agent.disconnectDeadline = now.advanced(byMilliseconds: grace)
+                } else {
+                    agent.setPresence(.unavailable, reason: .disconnected, at: now)
                 }
-            ])
+            }
+            return accepted(agentId, [changed])
         }
     }
 }

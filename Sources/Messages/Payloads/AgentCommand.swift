@@ -25,10 +25,12 @@ public struct AgentCommand: Payload {
     public var by: SupervisorID?
     /// Where to publish the ``Reply``; no reply when absent.
     public var replyTo: ReplyTopic?
+    /// The agent the command is for; when given it must match the topic's agent id.
+    public var agentId: AgentID?
 
     public init(
         commandId: CommandID, action: Action, presence: Presence? = nil, reason: ReasonID? = nil,
-        by: SupervisorID? = nil, replyTo: ReplyTopic? = nil
+        by: SupervisorID? = nil, replyTo: ReplyTopic? = nil, agentId: AgentID? = nil
     ) {
         self.commandId = commandId
         self.action = action
@@ -36,6 +38,7 @@ public struct AgentCommand: Payload {
         self.reason = reason
         self.by = by
         self.replyTo = replyTo
+        self.agentId = agentId
     }
 
     public init(from decoder: any Decoder) throws {
@@ -48,5 +51,6 @@ public struct AgentCommand: Payload {
         try c.require(presence != .withdrawn || reason != nil, .reason, because: "when presence is withdrawn")
         by = try c.decodeIfPresent(SupervisorID.self, forKey: .by)
         replyTo = try c.decodeIfPresent(ReplyTopic.self, forKey: .replyTo)
+        agentId = try c.decodeIfPresent(AgentID.self, forKey: .agentId)
     }
 }

@@ -25,10 +25,12 @@ public struct ReleaseRequest: Payload {
     /// Required when `replyTo` is given.
     public var requestId: RequestID?
     public var replyTo: ReplyTopic?
+    /// The agent to release; when given it must match the topic's agent id.
+    public var agentId: AgentID?
 
     public init(
         callId: CallID, reason: Reason, offerId: OfferID? = nil, queueId: QueueID? = nil,
-        requestId: RequestID? = nil, replyTo: ReplyTopic? = nil
+        requestId: RequestID? = nil, replyTo: ReplyTopic? = nil, agentId: AgentID? = nil
     ) {
         self.callId = callId
         self.reason = reason
@@ -36,6 +38,7 @@ public struct ReleaseRequest: Payload {
         self.queueId = queueId
         self.requestId = requestId
         self.replyTo = replyTo
+        self.agentId = agentId
     }
 
     public init(from decoder: any Decoder) throws {
@@ -46,6 +49,7 @@ public struct ReleaseRequest: Payload {
         queueId = try c.decodeIfPresent(QueueID.self, forKey: .queueId)
         requestId = try c.decodeIfPresent(RequestID.self, forKey: .requestId)
         replyTo = try c.decodeIfPresent(ReplyTopic.self, forKey: .replyTo)
+        agentId = try c.decodeIfPresent(AgentID.self, forKey: .agentId)
         try c.require(replyTo == nil || requestId != nil, .requestId, because: "when replyTo is given")
     }
 }

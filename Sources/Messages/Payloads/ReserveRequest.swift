@@ -18,10 +18,12 @@ public struct ReserveRequest: Payload {
     /// Whether declining withdraws the agent (rule 4).
     public var declineWithdraws: Bool
     public var replyTo: ReplyTopic
+    /// The agent to reserve; when given it must match the topic's agent id.
+    public var agentId: AgentID?
 
     public init(
         requestId: RequestID, callId: CallID, queueId: QueueID, offerId: OfferID, ringTimeoutMs: Int,
-        wrapUpMs: Int, maxNoAnswer: Int, declineWithdraws: Bool, replyTo: ReplyTopic
+        wrapUpMs: Int, maxNoAnswer: Int, declineWithdraws: Bool, replyTo: ReplyTopic, agentId: AgentID? = nil
     ) {
         self.requestId = requestId
         self.callId = callId
@@ -32,6 +34,7 @@ public struct ReserveRequest: Payload {
         self.maxNoAnswer = maxNoAnswer
         self.declineWithdraws = declineWithdraws
         self.replyTo = replyTo
+        self.agentId = agentId
     }
 
     /// A reservation carrying `queue`'s settings.
@@ -53,5 +56,6 @@ public struct ReserveRequest: Payload {
         maxNoAnswer = try c.decode(Int.self, forKey: .maxNoAnswer, atLeast: 1)
         declineWithdraws = try c.decode(Bool.self, forKey: .declineWithdraws)
         replyTo = try c.decode(ReplyTopic.self, forKey: .replyTo)
+        agentId = try c.decodeIfPresent(AgentID.self, forKey: .agentId)
     }
 }

@@ -1,0 +1,191 @@
+public import AgentState
+import Foundation
+import GRDB
+public import Messages
+
+/// The status service's database: every agent's record and the replies of applied commands,
+/// in SQLite (WAL mode) under `--data-dir`.
+///
+/// The service writes each batch of changes in one transaction before it publishes any of
+/// them, so what was published is on disk. With ``Durability/processCrash`` (the default)
+/// SQLite does not sync the write-ahead log on commit: a killed process loses nothing, a
+/// power loss may lose the last transactions (the database stays consistent). With
+/// ``Durability/powerLoss`` every commit is synced (`synchronous = FULL`), once per batch.
+public final class AgentStore: Sendable {
+    public enum Durability: String, Sendable, CaseIterable {
+        case processCrash = "process-crash"
+        case powerLoss = "power-loss"
+    }
+
+    /// A command reply kept so a repeated `commandId` is answered again, not applied twice.
+    public struct AppliedCommand: Sendable {
+        public var agentId: AgentID
+        public var commandId: CommandID
+        public var reply: [UInt8]
+        public var at: Timestamp
+
+        public init(agentId: AgentID, commandId: CommandID, reply: [UInt8], at: Timestamp) {
+            self.agentId = agentId
+            self.commandId = commandId
+            self.reply = reply
+            self.at = at
+        }
+    }
+
+    private let database: DatabaseQueue
+
+    /// Opens (creating when needed) `status.sqlite` in `directory`. Only one process may use
+    /// it at a time: a second one fails to open it.
+    public init(directory: String, durability: Durability = .processCrash) throws {
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        var configuration = Configuration()
+        configuration.journalMode = .wal
+        configuration.busyMode = .immediateError
+        configuration.prepareDatabase { db in
+            try db.execute(sql: "PRAGMA synchronous = \(durability == .powerLoss ? "FULL" : "NORMAL")")
+            // Hold the lock for the connection's life, so a second status service on the same
+            // directory fails at once instead of writing beside this one.
+            try db.execute(sql: "PRAGMA locking_mode = EXCLUSIVE")
+        }
+        database = try DatabaseQueue(path: directory + "/status.sqlite", configuration: configuration)
+        try Self.migrator.migrate(database)
+    }
+
+    private static var migrator: DatabaseMigrator {
+        var migrator = DatabaseMigrator()
+        migrator.registerMigration("v1") { db in
+            try db.execute(sql: """
+                CREATE TABLE agent (
+                    agentId TEXT PRIMARY KEY NOT NULL,
+                    presence TEXT NOT NULL,
+                    reason TEXT,
+                    since INTEGER NOT NULL,
+                    activity TEXT NOT NULL,
+                    activitySince INTEGER NOT NULL,
+                    activityUntil INTEGER,
+                    callId TEXT,
+                    direction TEXT,
+                    queueId TEXT,
+                    offerId TEXT,
+                    wrapUpMs INTEGER,
+                    maxNoAnswer INTEGER,
+                    declineWithdraws INTEGER,
+                    connected INTEGER NOT NULL,
+                    clientId TEXT,
+                    disconnectDeadline INTEGER,
+                    missedOffers INTEGER NOT NULL,
+                    version INTEGER NOT NULL
+                ) WITHOUT ROWID;
+                CREATE TABLE appliedCommand (
+                    agentId TEXT NOT NULL,
+                    commandId TEXT NOT NULL,
+                    reply BLOB NOT NULL,
+                    appliedAt INTEGER NOT NULL,
+                    PRIMARY KEY (agentId, commandId)
+                ) WITHOUT ROWID;
+                CREATE INDEX appliedCommandByTime ON appliedCommand(appliedAt);
+                """)
+        }
+        return migrator
+    }
+
+    /// Every stored agent.
+    public func loadAgents() throws -> [AgentRecord] {
+        try database.read { db in
+            try Row.fetchCursor(db, sql: "SELECT * FROM agent").map { try AgentRecord(row: $0) }.reduce(into: []) {
+                $0.append($1)
+            }
+        }
+    }
+
+    /// Writes `records` and `commands` in one transaction.
+    public func save(records: some Collection<AgentRecord>, commands: some Collection<AppliedCommand>) throws {
+        guard !records.isEmpty || !commands.isEmpty else { return }
+        try database.write { db in
+            let upsert = try db.cachedStatement(sql: """
+                INSERT OR REPLACE INTO agent VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """)
+            for record in records {
+                try upsert.execute(arguments: record.databaseArguments)
+            }
+            let remember = try db.cachedStatement(sql: "INSERT OR REPLACE INTO appliedCommand VALUES (?, ?, ?, ?)")
+            for command in commands {
+                try remember.execute(arguments: [
+                    command.agentId.value, command.commandId.value, Data(command.reply), command.at.millisecondsSinceEpoch,
+                ])
+            }
+        }
+    }
+
+    /// The reply given to `commandId` for `agentId`, when that command was applied.
+    public func reply(to commandId: CommandID, of agentId: AgentID) throws -> [UInt8]? {
+        try database.read { db in
+            try Data.fetchOne(
+                db, sql: "SELECT reply FROM appliedCommand WHERE agentId = ? AND commandId = ?",
+                arguments: [agentId.value, commandId.value]
+            ).map { Array($0) }
+        }
+    }
+
+    /// Forgets command replies applied before `cutoff`; returns how many.
+    @discardableResult
+    public func forgetCommands(appliedBefore cutoff: Timestamp) throws -> Int {
+        try database.write { db in
+            try db.execute(sql: "DELETE FROM appliedCommand WHERE appliedAt < ?", arguments: [cutoff.millisecondsSinceEpoch])
+            return db.changesCount
+        }
+    }
+}
+
+/// A stored value that is not what the service wrote.
+struct CorruptRecord: Error, CustomStringConvertible {
+    var description: String
+}
+
+extension AgentRecord {
+    fileprivate var databaseArguments: StatementArguments {
+        [
+            agentId.value, presence.rawValue, reason?.value, since.millisecondsSinceEpoch,
+            activity.rawValue, activitySince.millisecondsSinceEpoch, activityUntil?.millisecondsSinceEpoch,
+            call?.callId.value, call?.direction.rawValue, call?.queueId?.value, call?.offerId?.value,
+            call?.wrapUpMs, call?.maxNoAnswer, call?.declineWithdraws,
+            connected, clientId?.value, disconnectDeadline?.millisecondsSinceEpoch, missedOffers, version,
+        ]
+    }
+
+    fileprivate init(row: Row) throws {
+        func value<T: RawRepresentable<String>>(_ type: T.Type, _ column: String) throws -> T {
+            let text: String = row[column]
+            guard let value = T(rawValue: text) else {
+                throw CorruptRecord(description: "stored \(column) '\(text)' is not valid")
+            }
+            return value
+        }
+        func time(_ column: String) -> Timestamp? {
+            (row[column] as Int64?).map(Timestamp.init(millisecondsSinceEpoch:))
+        }
+        var call: Call?
+        if let callId: String = row["callId"] {
+            call = Call(
+                callId: try CallID(callId), direction: try value(CallDirection.self, "direction"),
+                queueId: try (row["queueId"] as String?).map { try QueueID($0) },
+                offerId: try (row["offerId"] as String?).map { try OfferID($0) },
+                wrapUpMs: row["wrapUpMs"] ?? 0, maxNoAnswer: row["maxNoAnswer"] ?? 1,
+                declineWithdraws: row["declineWithdraws"] ?? false)
+        }
+        self.init(
+            agentId: try AgentID(row["agentId"] as String),
+            presence: try value(Presence.self, "presence"),
+            reason: try (row["reason"] as String?).map { try ReasonID($0) },
+            since: time("since") ?? Timestamp(millisecondsSinceEpoch: 0),
+            activity: try value(Activity.self, "activity"),
+            activitySince: time("activitySince") ?? Timestamp(millisecondsSinceEpoch: 0),
+            activityUntil: time("activityUntil"),
+            call: call,
+            connected: row["connected"],
+            clientId: try (row["clientId"] as String?).map { try ClientID($0) },
+            disconnectDeadline: time("disconnectDeadline"),
+            missedOffers: row["missedOffers"],
+            version: row["version"])
+    }
+}

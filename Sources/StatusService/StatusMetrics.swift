@@ -1,0 +1,54 @@
+public import Messages
+import CoreMetrics
+import Metrics
+
+/// The status service's metrics, through swift-metrics (exported by whichever backend the
+/// executable bootstraps; Prometheus names in brackets):
+///
+/// - `status_commands_total{result}`: commands `applied`, `refused`, or `repeated` (a known commandId).
+/// - `status_reservations_total{result}`: reservations `granted` or `refused`.
+/// - `status_rejected_messages_total{code}`: payloads refused as bad input, by error code.
+/// - `status_ignored_messages_total`: valid messages with nothing to apply (a stale call event).
+/// - `status_agents{display}`: agents by wall-board display state.
+/// - `status_apply_duration_seconds`: from a message's arrival to its change being stored and handed to the broker.
+final class StatusMetrics {
+    private var counters: [String: Counter] = [:]
+    private var agentsByDisplay: [String: Int] = [:]
+    private var displayGauges: [String: Gauge] = [:]
+    private let applyDuration = Metrics.Timer(label: "status_apply_duration_seconds")
+
+    func count(_ label: String, _ dimension: String, _ value: String) {
+        let key = "\(label)|\(value)"
+        if let counter = counters[key] {
+            counter.increment()
+        } else {
+            let counter = Counter(label: label, dimensions: [(dimension, value)])
+            counters[key] = counter
+            counter.increment()
+        }
+    }
+
+    /// Records the time from a message's arrival to its outcome being handed to the broker.
+    func applied(after duration: Duration) {
+        applyDuration.recordNanoseconds(duration.components.seconds * 1_000_000_000 + duration.components.attoseconds / 1_000_000_000)
+    }
+
+    func command(_ result: String) { count("status_commands_total", "result", result) }
+    func reservation(_ result: String) { count("status_reservations_total", "result", result) }
+    func rejected(_ code: ErrorCode) { count("status_rejected_messages_total", "code", code.rawValue) }
+    func ignored() { count("status_ignored_messages_total", "kind", "call-event") }
+
+    /// Moves one agent from display `old` (nil: newly known) to `new`.
+    func display(from old: String?, to new: String) {
+        guard old != new else { return }
+        if let old { set(old, (agentsByDisplay[old] ?? 1) - 1) }
+        set(new, (agentsByDisplay[new] ?? 0) + 1)
+    }
+
+    private func set(_ display: String, _ count: Int) {
+        agentsByDisplay[display] = count
+        let gauge = displayGauges[display] ?? Gauge(label: "status_agents", dimensions: [("display", display)])
+        displayGauges[display] = gauge
+        gauge.record(count)
+    }
+}
