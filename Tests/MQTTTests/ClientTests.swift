@@ -98,7 +98,7 @@ struct ClientTests {
             try await withClient(broker.clientConfiguration(protocolVersion: version)) { observer in
                 let wills = Inbox(try await observer.subscribe(to: ["service/probe/+"]))
                 let probe = try ChildProcess(
-                    executable: Self.productsDirectory.appendingPathComponent("mqtt-will-probe").path,
+                    executable: Products.path("mqtt-will-probe"),
                     arguments: [broker.host, String(broker.port), version.rawValue, "service/probe/1", #"{"state":"offline"}"#],
                     logFile: broker.directory.appendingPathComponent("probe-\(version.rawValue).log")
                 )
@@ -296,10 +296,5 @@ struct ClientTests {
         for topic in ["agent/+/status", "agent/#", "", "a\u{0}b"] {
             await #expect(throws: MQTTError.self) { try await client.publish(topic, payload: []) }
         }
-    }
-
-    /// The folder with the built products (the test bundle sits beside them).
-    static var productsDirectory: URL {
-        URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
     }
 }
