@@ -162,3 +162,211 @@ struct StatusServiceTests {
         }
     }
 }
+
+/// Bad input: refused, reported, counted; nothing applied; the service carries on.
+@Suite("status service refuses bad input", .serialized)
+struct StatusServiceBadInputTests {
+    @Test("a flood of thousands of bad payloads is reported one by one, changes nothing, and a valid command still works")
+    func flood() async throws {
+        try await withBroker { broker in
+            try await withClient(broker.clientConfiguration()) { client in
+                let service = try await StatusServiceProcess.start(
+                    broker: broker, dataDirectory: broker.directory.appendingPathComponent("status-data"), observer: client)
+                defer { service.stop() }
+                let bus = Bus(client: client)
+                let before = try await bus.command("target", .setPresence, presence: .ready)
+                let errors = Inbox(try await client.subscribe(to: ["error/status-service"]))
+                let (replyTo, replies) = try await bus.replyInbox()
+
+                let longID = String(repeating: "a", count: 65)
+                let oversized = #"{"commandId":"big","action":"login","pad":""# + String(repeating: "x", count: 70_000) + #""}"#
+                let bad: [(topic: String, payload: String, answerable: Bool)] = [
+                    ("agent/target/command", "not json", false),
+                    ("agent/target/command", "{", false),
+                    ("agent/target/command", "[]", false),
+                    ("agent/target/command", "", false),
+                    ("agent/target/command", #"{"commandId":"c","replyTo":"\#(replyTo)"}"#, true),
+                    ("agent/target/command", #"{"commandId":"c","action":"fly","replyTo":"\#(replyTo)"}"#, true),
+                    ("agent/target/command", #"{"commandId":5,"action":"login"}"#, false),
+                    ("agent/target/command", #"{"commandId":"a/b","action":"login"}"#, false),
+                    ("agent/target/command", #"{"commandId":"a+b","action":"logout"}"#, false),
+                    ("agent/target/command", #"{"commandId":"\#(longID)","action":"logout"}"#, false),
+                    ("agent/target/command", #"{"commandId":"c","action":"set-presence","presence":"withdrawn","reason":"nap","replyTo":"\#(replyTo)"}"#, true),
+                    ("agent/target/command", #"{"commandId":"c","action":"set-presence","presence":"withdrawn","reason":"a#b"}"#, false),
+                    ("agent/target/command", #"{"commandId":"c","action":"logout","agentId":"someone-else","replyTo":"\#(replyTo)"}"#, true),
+                    ("agent/target/command", #"{"commandId":"c","action":"set-presence","presence":"ready","replyTo":"bad/#"}"#, false),
+                    ("agent/target/command", oversized, false),
+                    ("agent/\(longID)/command", #"{"commandId":"c","action":"logout"}"#, false),
+                    ("agent/a b/command", #"{"commandId":"c","action":"logout"}"#, false),
+                    ("agent/target/reserve", #"{"requestId":"r","callId":"c1","replyTo":"\#(replyTo)"}"#, true),
+                    ("agent/target/reserve", #"{"requestId":"r","callId":"c1","queueId":"q","offerId":"o","ringTimeoutMs":-1,"wrapUpMs":0,"maxNoAnswer":1,"declineWithdraws":true,"replyTo":"\#(replyTo)"}"#, true),
+                    ("agent/target/release", #"{"callId":"c1","reason":"because"}"#, false),
+                    ("agent/target/connection", #"{"state":"sleepy","clientId":"x"}"#, false),
+                    ("call/c1/event", #"{"callId":"c2","type":"answered","direction":"queue","agentId":"target"}"#, false),
+                    ("call/c1/event", #"{"callId":"c1","type":"exploded","direction":"queue","agentId":"target"}"#, false),
+                    ("call/c1/event", #"{"callId":"c1","type":"answered","direction":"queue","agentId":"nobody"}"#, false),
+                ]
+                let rounds = 100
+                for _ in 0..<rounds {
+                    for entry in bad { try await bus.sendRaw(entry.topic, Array(entry.payload.utf8)) }
+                }
+                var reported: [String: Int] = [:]
+                for _ in 0..<(rounds * bad.count) {
+                    let report = try bus.codec.decode(ServiceError.self, from: try await errors.next().payload)
+                    reported[report.code.rawValue, default: 0] += 1
+                }
+                let answerable = bad.filter(\.answerable).count * rounds
+                for _ in 0..<answerable {
+                    #expect(try bus.codec.decode(Reply.self, from: try await replies.next().payload).ok == false)
+                }
+                #expect(reported.values.reduce(0, +) == rounds * bad.count, "every bad payload is reported once")
+                #expect(reported["payload-too-large"] == rounds)
+                #expect(reported["invalid-id"] ?? 0 >= rounds * 5)
+                #expect(reported["agent-mismatch"] == rounds)
+                #expect(await errors.pending.isEmpty)
+                #expect(service.process.isRunning)
+
+                let retained = try await bus.retainedStatus("target")
+                #expect(retained == before.status, "nothing was applied")
+                let after = try await bus.command("target", .setPresence, presence: .withdrawn, reason: "break")
+                #expect(after.ok)
+                #expect(after.status?.version == (before.status?.version ?? 0) + 1)
+            }
+        }
+    }
+}
+
+/// Durability: a status service killed with SIGKILL and restarted on the same data directory.
+@Suite("status service survives SIGKILL", .serialized)
+struct StatusServiceRestartTests {
+    @Test("killed in the middle of a burst, it comes back with every published change, the same versions, and re-published snapshots")
+    func killDuringBurst() async throws {
+        try await withBroker { broker in
+            try await withClient(broker.clientConfiguration()) { client in
+                let data = broker.directory.appendingPathComponent("status-data")
+                let bus = Bus(client: client)
+                let first = try await StatusServiceProcess.start(broker: broker, dataDirectory: data, observer: client)
+                let statuses = try await bus.statuses()
+                let agents = (0..<20).map { "burst-\($0)" }
+                // A burst of commands without waiting for replies; kill the service while it runs.
+                let burst = Task {
+                    for round in 0..<50 {
+                        for agent in agents {
+                            let presence: Presence = round % 2 == 0 ? .ready : .withdrawn
+                            let command = AgentCommand(
+                                commandId: try CommandID("\(agent)-\(round)"), action: .setPresence, presence: presence,
+                                reason: presence == .withdrawn ? try ReasonID("break") : nil)
+                            try await bus.send(.agentCommand(try AgentID(agent)), command)
+                        }
+                    }
+                }
+                var published: [String: Int] = [:]
+                while published.values.reduce(0, +) < 300 {
+                    let status = try bus.codec.decode(AgentStatus.self, from: try await statuses.next().payload)
+                    published[status.agentId.value] = max(published[status.agentId.value] ?? 0, status.version)
+                }
+                first.kill()
+                try await burst.value
+                // Whatever arrived before the kill took effect is also published.
+                while let message = try? await statuses.next(timeout: .milliseconds(300)) {
+                    let status = try bus.codec.decode(AgentStatus.self, from: message.payload)
+                    published[status.agentId.value] = max(published[status.agentId.value] ?? 0, status.version)
+                }
+                // Clear the retained statuses: the restarted service must publish them again.
+                for agent in agents {
+                    try await client.publish(Topic.agentStatus(try AgentID(agent)).name, payload: [], retain: true, waitForAcknowledgement: true)
+                }
+
+                let second = try await StatusServiceProcess.start(broker: broker, dataDirectory: data, observer: client)
+                defer { second.stop() }
+                for agent in agents {
+                    let status = try await bus.retainedStatus(agent)
+                    #expect(status.version >= published[agent] ?? 1, "no published change of \(agent) is lost")
+                    let next = try await bus.command(agent, .setPresence, presence: .withdrawn, reason: "lunch")
+                    #expect(next.status?.version == status.version + 1, "versions carry on from the stored ones")
+                }
+            }
+        }
+    }
+
+    @Test("after a restart, timers carry on from their stored deadlines and a repeated command is answered, not re-applied")
+    func timersAndCommandsSurvive() async throws {
+        try await withBroker { broker in
+            try await withClient(broker.clientConfiguration()) { client in
+                let data = broker.directory.appendingPathComponent("status-data")
+                let bus = Bus(client: client)
+                let first = try await StatusServiceProcess.start(broker: broker, dataDirectory: data, observer: client)
+                let ready = try await bus.command("w1", .setPresence, presence: .ready, commandId: "w1-ready")
+                _ = try await bus.reserve("w1", call: "call-w1", wrapUpMs: 2_500)
+                try await bus.callEvent("call-w1", .answered, agent: "w1")
+                _ = try await bus.command("r1", .setPresence, presence: .ready)
+                let ringing = try await bus.reserve("r1", call: "call-r1", ringTimeoutMs: 500)
+                try await bus.callEvent("call-w1", .ended, agent: "w1")
+                let wrapUp = try await bus.status(of: "w1", in: try await bus.statuses()) { $0.activity == .wrapUp }
+                first.kill()
+
+                let events = Inbox(try await client.subscribe(to: [Topic.Filter.agentEvent]))
+                let second = try await StatusServiceProcess.start(broker: broker, dataDirectory: data, observer: client)
+                defer { second.stop() }
+                var causes: [String: AgentEvent] = [:]
+                while causes.count < 2 {
+                    let event = try bus.codec.decode(AgentEvent.self, from: try await events.next(timeout: .seconds(15)).payload)
+                    causes[event.agentId.value] = event
+                }
+                let wrapUpEnd = try #require(causes["w1"])
+                #expect(wrapUpEnd.cause == .wrapUpElapsed)
+                #expect(wrapUpEnd.at == wrapUp.activityUntil, "wrap-up ends at the deadline stored before the kill")
+                let expiry = try #require(causes["r1"])
+                #expect(expiry.cause == .ringTimeout)
+                #expect(expiry.to.reason?.value == "no-answer", "the forgotten offer counts as missed")
+                #expect(expiry.at == ringing.status?.activityUntil?.advanced(byMilliseconds: 5_000))
+
+                let repeated = try await bus.command("w1", .setPresence, presence: .ready, commandId: "w1-ready")
+                #expect(repeated == ready, "answered again with the same result")
+                #expect(try await bus.retainedStatus("w1").version == wrapUpEnd.version, "and not applied again")
+            }
+        }
+    }
+}
+
+/// The operator's interface of the executable (DESIGN section 7).
+@Suite("status-service command line")
+struct StatusServiceCommandLineTests {
+    func run(_ arguments: [String]) async throws -> (status: Int32, output: String) {
+        let log = FileManager.default.temporaryDirectory.appendingPathComponent("status-cli-\(UUID().uuidString).log")
+        defer { try? FileManager.default.removeItem(at: log) }
+        let process = try ChildProcess(executable: Products.path("status-service"), arguments: arguments, logFile: log)
+        while process.isRunning { try await Task.sleep(for: .milliseconds(20)) }
+        return (process.exitCode ?? -1, process.output)
+    }
+
+    @Test("--help lists every option of DESIGN section 7 with its variable and default")
+    func help() async throws {
+        let (status, output) = try await run(["--help"])
+        #expect(status == 0)
+        for option in [
+            "--mqtt-host", "--mqtt-port", "--mqtt-username", "--mqtt-password", "--mqtt-tls-ca", "--data-dir", "--instance",
+            "--metrics-port", "--log-level", "--max-payload-bytes", "--disconnect-grace-ms", "--login-presence",
+            "--statuses", "--direct-wrap-up-ms",
+        ] {
+            #expect(output.contains(option), "\(option) is listed")
+        }
+        #expect(output.contains("DISCONNECT_GRACE_MS"))
+        #expect(output.contains("(default: 30000)"))
+    }
+
+    @Test("a wrong option or value, or an unreachable broker, gives one clear line and a non-zero exit")
+    func failures() async throws {
+        let data = FileManager.default.temporaryDirectory.appendingPathComponent("status-cli-\(UUID().uuidString)").path
+        defer { try? FileManager.default.removeItem(atPath: data) }
+        let unknown = try await run(["--frobnicate", "1"])
+        #expect(unknown.status == 2)
+        #expect(unknown.output == "status-service: invalid option '--frobnicate': unknown (see --help)\n")
+        let badValue = try await run(["--login-presence", "withdrawn"])
+        #expect(badValue.status == 2)
+        #expect(badValue.output.contains("invalid --login-presence: expected unavailable or ready"))
+        let unreachable = try await run(["--mqtt-port", "1", "--data-dir", data, "--log-level", "error"])
+        #expect(unreachable.status == 1)
+        #expect(unreachable.output == "status-service: cannot connect to the MQTT broker at 127.0.0.1:1: Connection refused\n")
+    }
+}

@@ -72,6 +72,12 @@ public final class ChildProcess: @unchecked Sendable {
         return lock.withLock { exitStatus }
     }
 
+    /// The exit code, once the process has exited normally (not by a signal).
+    public var exitCode: Int32? {
+        guard let status, status & 0x7F == 0 else { return nil }
+        return (status >> 8) & 0xFF
+    }
+
     /// Sends `signal` and waits (up to `timeout`) until the process has exited;
     /// after a graceful signal that is not obeyed in time, SIGKILL.
     public func signalAndWait(_ signal: Int32, timeout: TimeInterval = 10) {
