@@ -44,9 +44,13 @@ public enum ServiceMain {
         }
         var logger = Logger(label: name)
         logger[metadataKey: "instance"] = "\(settings.instance)"
-        let services: [any Service]
+        var services: [any Service] = []
         do {
-            services = try build(config, settings, logger)
+            // Before the services make their metrics, so that they are exported.
+            if settings.metricsPort > 0 {
+                services.append(MetricsServer.bootstrap(port: settings.metricsPort, logger: logger))
+            }
+            services = try build(config, settings, logger) + services
         } catch let error as ConfigurationError {
             fail(name, error, code: 2)
         } catch {

@@ -10,12 +10,16 @@ import Metrics
 /// - `status_rejected_messages_total{code}`: payloads refused as bad input, by error code.
 /// - `status_ignored_messages_total`: valid messages with nothing to apply (a stale call event).
 /// - `status_agents{display}`: agents by wall-board display state.
+/// - `status_backlog_messages`: messages received and not yet taken (a consumer falling behind).
 /// - `status_apply_duration_seconds`: from a message's arrival to its change being stored and handed to the broker.
 final class StatusMetrics {
     private var counters: [String: Counter] = [:]
     private var agentsByDisplay: [String: Int] = [:]
     private var displayGauges: [String: Gauge] = [:]
     private let applyDuration = Metrics.Timer(label: "status_apply_duration_seconds")
+    private let backlogGauge = Gauge(label: "status_backlog_messages")
+
+    func backlog(_ count: Int) { backlogGauge.record(count) }
 
     func count(_ label: String, _ dimension: String, _ value: String) {
         let key = "\(label)|\(value)"

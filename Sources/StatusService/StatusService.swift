@@ -111,6 +111,7 @@ private struct StatusLoop {
             guard let messages = await subscription.nextBatch(maximum: StatusService.batchSize, timeout: wait) else {
                 return
             }
+            metrics.backlog(subscription.backlog)
             for message in messages {
                 batch.arrivals.append(.now)
                 handle(message)

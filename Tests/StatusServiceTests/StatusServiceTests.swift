@@ -1,4 +1,7 @@
 import Foundation
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
 import MQTT
 import AgentState
 import Messages
@@ -159,6 +162,42 @@ struct StatusServiceTests {
             #expect(later.presence == .ready)
             #expect(later.routable)
             #expect(later.version == back.version, "nothing happened when the grace would have run out")
+        }
+    }
+}
+
+/// Metrics on `--metrics-port`, in the Prometheus text format.
+@Suite("status service metrics", .serialized)
+struct StatusServiceMetricsTests {
+    @Test("/metrics counts applied and refused commands by code, reservations, and agents by display state")
+    func metrics() async throws {
+        let port = try freeLoopbackPort()
+        try await withBroker { broker in
+            try await withClient(broker.clientConfiguration()) { client in
+                let service = try await StatusServiceProcess.start(
+                    broker: broker, dataDirectory: broker.directory.appendingPathComponent("status-data"), observer: client,
+                    options: ["--metrics-port", String(port)])
+                defer { service.stop() }
+                let bus = Bus(client: client)
+                _ = try await bus.command("m1", .setPresence, presence: .ready)
+                _ = try await bus.command("m2", .setPresence, presence: .withdrawn, reason: "lunch")
+                _ = try await bus.command("m2", .setPresence, presence: .withdrawn, reason: "nap")
+                _ = try await bus.reserve("m1", call: "call-m")
+                _ = try await bus.reserve("m2", call: "call-n")
+
+                let (body, response) = try await URLSession.shared.data(from: URL(string: "http://127.0.0.1:\(port)/metrics")!)
+                let text = String(decoding: body, as: UTF8.self)
+                #expect((response as? HTTPURLResponse)?.statusCode == 200)
+                #expect(text.contains(#"status_commands_total{result="applied"} 2"#))
+                #expect(text.contains(#"status_commands_total{result="refused"} 1"#))
+                #expect(text.contains(#"status_rejected_messages_total{code="unknown-reason"} 1"#))
+                #expect(text.contains(#"status_reservations_total{result="granted"} 1"#))
+                #expect(text.contains(#"status_reservations_total{result="refused"} 1"#))
+                #expect(text.contains(#"status_agents{display="ringing"} 1"#))
+                #expect(text.contains(#"status_agents{display="lunch"} 1"#))
+                #expect(text.contains(#"status_agents{display="available"} 0"#))
+                #expect(text.contains("status_apply_duration_seconds"))
+            }
         }
     }
 }
