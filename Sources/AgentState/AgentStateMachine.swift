@@ -133,8 +133,14 @@ public struct AgentStateMachine: Sendable {
     }
 
     /// An outcome accepting an input about `agentId`, with the given changes.
+    ///
+    /// Callers pass `change(…)` calls as the argument, which are evaluated after `self` was
+    /// copied for this call: `agents` here is the state before them, so the agent's status
+    /// after the input is its last change's record when it has one.
     func accepted(_ agentId: AgentID, _ changes: [Change?]) -> Outcome {
-        Outcome(verdict: .accepted, changes: changes.compactMap { $0 }, status: agents[agentId]?.status)
+        let changes = changes.compactMap { $0 }
+        let record = changes.last { $0.record.agentId == agentId }?.record ?? agents[agentId]
+        return Outcome(verdict: .accepted, changes: changes, status: record?.status)
     }
 
     func refused(_ agentId: AgentID?, _ refusal: Refusal) -> Outcome {
