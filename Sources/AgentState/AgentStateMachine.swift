@@ -72,13 +72,16 @@ public struct AgentStateMachine: Sendable {
 
     /// Applies `input`, received at `now`.
     public mutating func handle(_ input: Input, at now: Timestamp) -> Outcome {
-        switch input {
-        case .command(let command, let agent): handleCommand(command, agent: agent, at: now)
-        case .reserve(let request, let agent): handleReserve(request, agent: agent, at: now)
-        case .release(let request, let agent): handleRelease(request, agent: agent, at: now)
-        case .callEvent(let event): handleCallEvent(event, at: now)
-        case .connection(let connection, let agent): handleConnection(connection, agent: agent, at: now)
-        }
+        let outcome =
+            switch input {
+            case .command(let command, let agent): handleCommand(command, agent: agent, at: now)
+            case .reserve(let request, let agent): handleReserve(request, agent: agent, at: now)
+            case .release(let request, let agent): handleRelease(request, agent: agent, at: now)
+            case .callEvent(let event): handleCallEvent(event, at: now)
+            case .connection(let connection, let agent): handleConnection(connection, agent: agent, at: now)
+            }
+        dropStaleDeadlines()
+        return outcome
     }
 
     /// Runs every timer due at `now`: ends wrap-up, expires forgotten offers, and turns agents
@@ -95,7 +98,19 @@ public struct AgentStateMachine: Sendable {
                 changes.append(change)
             }
         }
+        dropStaleDeadlines()
         return changes
+    }
+
+    /// Drops the earliest timer entries that no longer match their agent's record (the timer
+    /// stopped or moved), so that ``nextDeadline`` is a deadline some agent really has. Every
+    /// record's current deadline keeps its entry: ``change(_:at:cause:by:_:)`` inserts it.
+    private mutating func dropStaleDeadlines() {
+        while let first = deadlines.min,
+            agents[first.agentId]?.nextDeadline(ringExpiryMarginMs: settings.ringExpiryMarginMs) != first.at
+        {
+            deadlines.removeMin()
+        }
     }
 
     // MARK: Applying changes
