@@ -72,13 +72,16 @@ public struct AgentStateMachine: Sendable {
 
     /// Applies `input`, received at `now`.
     public mutating func handle(_ input: Input, at now: Timestamp) -> Outcome {
-        switch input {
-        case .command(let command, let agent): handleCommand(command, agent: agent, at: now)
-        case .reserve(let request, let agent): handleReserve(request, agent: agent, at: now)
-        case .release(let request, let agent): handleRelease(request, agent: agent, at: now)
-        case .callEvent(let event): handleCallEvent(event, at: now)
-        case .connection(let connection, let agent): handleConnection(connection, agent: agent, at: now)
-        }
+        let outcome =
+            switch input {
+            case .command(let command, let agent): handleCommand(command, agent: agent, at: now)
+            case .reserve(let request, let agent): handleReserve(request, agent: agent, at: now)
+            case .release(let request, let agent): handleRelease(request, agent: agent, at: now)
+            case .callEvent(let event): handleCallEvent(event, at: now)
+            case .connection(let connection, let agent): handleConnection(connection, agent: agent, at: now)
+            }
+        dropStaleDeadlines()
+        return outcome
     }
 
     /// Runs every timer due at `now`: ends wrap-up, expires forgotten offers, and turns agents
@@ -95,7 +98,19 @@ public struct AgentStateMachine: Sendable {
                 changes.append(change)
             }
         }
+        dropStaleDeadlines()
         return changes
+    }
+
+    /// Drops the earliest timer entries that no longer match their agent's record (the timer
+    /// stopped or moved), so that ``nextDeadline`` is a deadline some agent really has. Every
+    /// record's current deadline keeps its entry: ``change(_:at:cause:by:_:)`` inserts it.
+    private mutating func dropStaleDeadlines() {
+        while let first = deadlines.min,
+            agents[first.agentId]?.nextDeadline(ringExpiryMarginMs: settings.ringExpiryMarginMs) != first.at
+        {
+            deadlines.removeMin()
+        }
     }
 
     // MARK: Applying changes
@@ -133,8 +148,14 @@ public struct AgentStateMachine: Sendable {
     }
 
     /// An outcome accepting an input about `agentId`, with the given changes.
+    ///
+    /// Callers pass `change(…)` calls as the argument, which are evaluated after `self` was
+    /// copied for this call: `agents` here is the state before them, so the agent's status
+    /// after the input is its last change's record when it has one.
     func accepted(_ agentId: AgentID, _ changes: [Change?]) -> Outcome {
-        Outcome(verdict: .accepted, changes: changes.compactMap { $0 }, status: agents[agentId]?.status)
+        let changes = changes.compactMap { $0 }
+        let record = changes.last { $0.record.agentId == agentId }?.record ?? agents[agentId]
+        return Outcome(verdict: .accepted, changes: changes, status: record?.status)
     }
 
     func refused(_ agentId: AgentID?, _ refusal: Refusal) -> Outcome {
