@@ -37,7 +37,7 @@ extension AgentStateMachine {
                 return refused(nil, Refusal(.unknownAgent, "agent '\(agentId)' is not known"))
             }
             guard agent.activity == .wrapUp else {
-                return refused(agentId, Refusal(.notInWrapUp, "agent '\(agentId)' is not in wrap-up (\(agent.display))"))
+                return refused(agentId, Refusal(.notInWrapUp, "agent '\(agentId)' is not in wrap-up (\(agent.display))", isBadInput: false))
             }
             let changed = change(agentId, at: now, cause: .command, by: by) { $0.becomeIdle(at: now) }
             return accepted(agentId, [changed])

@@ -131,6 +131,11 @@ private struct StatusLoop {
 
     private mutating func handle(_ message: MQTTMessage) {
         let now = Timestamp.now
+        // Timers due by now run first, so that the message meets the state it would have met
+        // had it arrived a moment later, and events keep their order in time.
+        if let deadline = machine.nextDeadline, deadline <= now {
+            for change in machine.expireDeadlines(at: now) { take(change) }
+        }
         let topic: Topic
         do {
             topic = try Topic(parsing: message.topic)
