@@ -11,21 +11,6 @@ import TestSupport
 /// The real status-service executable against a real broker.
 @Suite("status service end to end", .serialized)
 struct StatusServiceTests {
-    /// Runs `body` with a broker, an observing client and a started status service.
-    func withStatusService(
-        options: [String] = [], _ body: (Bus, StatusServiceProcess, Broker) async throws -> Void
-    ) async throws {
-        try await withBroker { broker in
-            try await withClient(broker.clientConfiguration()) { client in
-                let service = try await StatusServiceProcess.start(
-                    broker: broker, dataDirectory: broker.directory.appendingPathComponent("status-data"),
-                    observer: client, options: options)
-                defer { service.stop() }
-                try await body(Bus(client: client), service, broker)
-            }
-        }
-    }
-
     @Test("a command is applied, answered with the new status, published retained with an event; a repeat is answered, not applied")
     func commandRoundTrip() async throws {
         try await withStatusService { bus, _, _ in
@@ -172,32 +157,25 @@ struct StatusServiceMetricsTests {
     @Test("/metrics counts applied and refused commands by code, reservations, and agents by display state")
     func metrics() async throws {
         let port = try freeLoopbackPort()
-        try await withBroker { broker in
-            try await withClient(broker.clientConfiguration()) { client in
-                let service = try await StatusServiceProcess.start(
-                    broker: broker, dataDirectory: broker.directory.appendingPathComponent("status-data"), observer: client,
-                    options: ["--metrics-port", String(port)])
-                defer { service.stop() }
-                let bus = Bus(client: client)
-                _ = try await bus.command("m1", .setPresence, presence: .ready)
-                _ = try await bus.command("m2", .setPresence, presence: .withdrawn, reason: "lunch")
-                _ = try await bus.command("m2", .setPresence, presence: .withdrawn, reason: "nap")
-                _ = try await bus.reserve("m1", call: "call-m")
-                _ = try await bus.reserve("m2", call: "call-n")
+        try await withStatusService(options: ["--metrics-port", String(port)]) { bus, _, _ in
+            _ = try await bus.command("m1", .setPresence, presence: .ready)
+            _ = try await bus.command("m2", .setPresence, presence: .withdrawn, reason: "lunch")
+            _ = try await bus.command("m2", .setPresence, presence: .withdrawn, reason: "nap")
+            _ = try await bus.reserve("m1", call: "call-m")
+            _ = try await bus.reserve("m2", call: "call-n")
 
-                let (body, response) = try await URLSession.shared.data(from: URL(string: "http://127.0.0.1:\(port)/metrics")!)
-                let text = String(decoding: body, as: UTF8.self)
-                #expect((response as? HTTPURLResponse)?.statusCode == 200)
-                #expect(text.contains(#"status_commands_total{result="applied"} 2"#))
-                #expect(text.contains(#"status_commands_total{result="refused"} 1"#))
-                #expect(text.contains(#"status_rejected_messages_total{code="unknown-reason"} 1"#))
-                #expect(text.contains(#"status_reservations_total{result="granted"} 1"#))
-                #expect(text.contains(#"status_reservations_total{result="refused"} 1"#))
-                #expect(text.contains(#"status_agents{display="ringing"} 1"#))
-                #expect(text.contains(#"status_agents{display="lunch"} 1"#))
-                #expect(text.contains(#"status_agents{display="available"} 0"#))
-                #expect(text.contains("status_apply_duration_seconds"))
-            }
+            let (body, response) = try await URLSession.shared.data(from: URL(string: "http://127.0.0.1:\(port)/metrics")!)
+            let text = String(decoding: body, as: UTF8.self)
+            #expect((response as? HTTPURLResponse)?.statusCode == 200)
+            #expect(text.contains(#"status_commands_total{result="applied"} 2"#))
+            #expect(text.contains(#"status_commands_total{result="refused"} 1"#))
+            #expect(text.contains(#"status_rejected_messages_total{code="unknown-reason"} 1"#))
+            #expect(text.contains(#"status_reservations_total{result="granted"} 1"#))
+            #expect(text.contains(#"status_reservations_total{result="refused"} 1"#))
+            #expect(text.contains(#"status_agents{display="ringing"} 1"#))
+            #expect(text.contains(#"status_agents{display="lunch"} 1"#))
+            #expect(text.contains(#"status_agents{display="available"} 0"#))
+            #expect(text.contains("status_apply_duration_seconds"))
         }
     }
 }
@@ -207,70 +185,65 @@ struct StatusServiceMetricsTests {
 struct StatusServiceBadInputTests {
     @Test("a flood of thousands of bad payloads is reported one by one, changes nothing, and a valid command still works")
     func flood() async throws {
-        try await withBroker { broker in
-            try await withClient(broker.clientConfiguration()) { client in
-                let service = try await StatusServiceProcess.start(
-                    broker: broker, dataDirectory: broker.directory.appendingPathComponent("status-data"), observer: client)
-                defer { service.stop() }
-                let bus = Bus(client: client)
-                let before = try await bus.command("target", .setPresence, presence: .ready)
-                let errors = Inbox(try await client.subscribe(to: ["error/status-service"]))
-                let (replyTo, replies) = try await bus.replyInbox()
+        try await withStatusService { bus, service, _ in
+            let client = bus.client
+            let before = try await bus.command("target", .setPresence, presence: .ready)
+            let errors = Inbox(try await client.subscribe(to: ["error/status-service"]))
+            let (replyTo, replies) = try await bus.replyInbox()
 
-                let longID = String(repeating: "a", count: 65)
-                let oversized = #"{"commandId":"big","action":"login","pad":""# + String(repeating: "x", count: 70_000) + #""}"#
-                let bad: [(topic: String, payload: String, answerable: Bool)] = [
-                    ("agent/target/command", "not json", false),
-                    ("agent/target/command", "{", false),
-                    ("agent/target/command", "[]", false),
-                    ("agent/target/command", "", false),
-                    ("agent/target/command", #"{"commandId":"c","replyTo":"\#(replyTo)"}"#, true),
-                    ("agent/target/command", #"{"commandId":"c","action":"fly","replyTo":"\#(replyTo)"}"#, true),
-                    ("agent/target/command", #"{"commandId":5,"action":"login"}"#, false),
-                    ("agent/target/command", #"{"commandId":"a/b","action":"login"}"#, false),
-                    ("agent/target/command", #"{"commandId":"a+b","action":"logout"}"#, false),
-                    ("agent/target/command", #"{"commandId":"\#(longID)","action":"logout"}"#, false),
-                    ("agent/target/command", #"{"commandId":"c","action":"set-presence","presence":"withdrawn","reason":"nap","replyTo":"\#(replyTo)"}"#, true),
-                    ("agent/target/command", #"{"commandId":"c","action":"set-presence","presence":"withdrawn","reason":"a#b"}"#, false),
-                    ("agent/target/command", #"{"commandId":"c","action":"logout","agentId":"someone-else","replyTo":"\#(replyTo)"}"#, true),
-                    ("agent/target/command", #"{"commandId":"c","action":"set-presence","presence":"ready","replyTo":"bad/#"}"#, false),
-                    ("agent/target/command", oversized, false),
-                    ("agent/\(longID)/command", #"{"commandId":"c","action":"logout"}"#, false),
-                    ("agent/a b/command", #"{"commandId":"c","action":"logout"}"#, false),
-                    ("agent/target/reserve", #"{"requestId":"r","callId":"c1","replyTo":"\#(replyTo)"}"#, true),
-                    ("agent/target/reserve", #"{"requestId":"r","callId":"c1","queueId":"q","offerId":"o","ringTimeoutMs":-1,"wrapUpMs":0,"maxNoAnswer":1,"declineWithdraws":true,"replyTo":"\#(replyTo)"}"#, true),
-                    ("agent/target/release", #"{"callId":"c1","reason":"because"}"#, false),
-                    ("agent/target/connection", #"{"state":"sleepy","clientId":"x"}"#, false),
-                    ("call/c1/event", #"{"callId":"c2","type":"answered","direction":"queue","agentId":"target"}"#, false),
-                    ("call/c1/event", #"{"callId":"c1","type":"exploded","direction":"queue","agentId":"target"}"#, false),
-                    ("call/c1/event", #"{"callId":"c1","type":"answered","direction":"queue","agentId":"nobody"}"#, false),
-                ]
-                let rounds = 100
-                for _ in 0..<rounds {
-                    for entry in bad { try await bus.sendRaw(entry.topic, Array(entry.payload.utf8)) }
-                }
-                var reported: [String: Int] = [:]
-                for _ in 0..<(rounds * bad.count) {
-                    let report = try bus.codec.decode(ServiceError.self, from: try await errors.next().payload)
-                    reported[report.code.rawValue, default: 0] += 1
-                }
-                let answerable = bad.filter(\.answerable).count * rounds
-                for _ in 0..<answerable {
-                    #expect(try bus.codec.decode(Reply.self, from: try await replies.next().payload).ok == false)
-                }
-                #expect(reported.values.reduce(0, +) == rounds * bad.count, "every bad payload is reported once")
-                #expect(reported["payload-too-large"] == rounds)
-                #expect(reported["invalid-id"] ?? 0 >= rounds * 5)
-                #expect(reported["agent-mismatch"] == rounds)
-                #expect(await errors.pending.isEmpty)
-                #expect(service.process.isRunning)
-
-                let retained = try await bus.retainedStatus("target")
-                #expect(retained == before.status, "nothing was applied")
-                let after = try await bus.command("target", .setPresence, presence: .withdrawn, reason: "break")
-                #expect(after.ok)
-                #expect(after.status?.version == (before.status?.version ?? 0) + 1)
+            let longID = String(repeating: "a", count: 65)
+            let oversized = #"{"commandId":"big","action":"login","pad":""# + String(repeating: "x", count: 70_000) + #""}"#
+            let bad: [(topic: String, payload: String, answerable: Bool)] = [
+                ("agent/target/command", "not json", false),
+                ("agent/target/command", "{", false),
+                ("agent/target/command", "[]", false),
+                ("agent/target/command", "", false),
+                ("agent/target/command", #"{"commandId":"c","replyTo":"\#(replyTo)"}"#, true),
+                ("agent/target/command", #"{"commandId":"c","action":"fly","replyTo":"\#(replyTo)"}"#, true),
+                ("agent/target/command", #"{"commandId":5,"action":"login"}"#, false),
+                ("agent/target/command", #"{"commandId":"a/b","action":"login"}"#, false),
+                ("agent/target/command", #"{"commandId":"a+b","action":"logout"}"#, false),
+                ("agent/target/command", #"{"commandId":"\#(longID)","action":"logout"}"#, false),
+                ("agent/target/command", #"{"commandId":"c","action":"set-presence","presence":"withdrawn","reason":"nap","replyTo":"\#(replyTo)"}"#, true),
+                ("agent/target/command", #"{"commandId":"c","action":"set-presence","presence":"withdrawn","reason":"a#b"}"#, false),
+                ("agent/target/command", #"{"commandId":"c","action":"logout","agentId":"someone-else","replyTo":"\#(replyTo)"}"#, true),
+                ("agent/target/command", #"{"commandId":"c","action":"set-presence","presence":"ready","replyTo":"bad/#"}"#, false),
+                ("agent/target/command", oversized, false),
+                ("agent/\(longID)/command", #"{"commandId":"c","action":"logout"}"#, false),
+                ("agent/a b/command", #"{"commandId":"c","action":"logout"}"#, false),
+                ("agent/target/reserve", #"{"requestId":"r","callId":"c1","replyTo":"\#(replyTo)"}"#, true),
+                ("agent/target/reserve", #"{"requestId":"r","callId":"c1","queueId":"q","offerId":"o","ringTimeoutMs":-1,"wrapUpMs":0,"maxNoAnswer":1,"declineWithdraws":true,"replyTo":"\#(replyTo)"}"#, true),
+                ("agent/target/release", #"{"callId":"c1","reason":"because"}"#, false),
+                ("agent/target/connection", #"{"state":"sleepy","clientId":"x"}"#, false),
+                ("call/c1/event", #"{"callId":"c2","type":"answered","direction":"queue","agentId":"target"}"#, false),
+                ("call/c1/event", #"{"callId":"c1","type":"exploded","direction":"queue","agentId":"target"}"#, false),
+                ("call/c1/event", #"{"callId":"c1","type":"answered","direction":"queue","agentId":"nobody"}"#, false),
+            ]
+            let rounds = 100
+            for _ in 0..<rounds {
+                for entry in bad { try await bus.sendRaw(entry.topic, Array(entry.payload.utf8)) }
             }
+            var reported: [String: Int] = [:]
+            for _ in 0..<(rounds * bad.count) {
+                let report = try bus.codec.decode(ServiceError.self, from: try await errors.next().payload)
+                reported[report.code.rawValue, default: 0] += 1
+            }
+            let answerable = bad.filter(\.answerable).count * rounds
+            for _ in 0..<answerable {
+                #expect(try bus.codec.decode(Reply.self, from: try await replies.next().payload).ok == false)
+            }
+            #expect(reported.values.reduce(0, +) == rounds * bad.count, "every bad payload is reported once")
+            #expect(reported["payload-too-large"] == rounds)
+            #expect(reported["invalid-id"] ?? 0 >= rounds * 5)
+            #expect(reported["agent-mismatch"] == rounds)
+            #expect(await errors.pending.isEmpty)
+            #expect(service.process.isRunning)
+
+            let retained = try await bus.retainedStatus("target")
+            #expect(retained == before.status, "nothing was applied")
+            let after = try await bus.command("target", .setPresence, presence: .withdrawn, reason: "break")
+            #expect(after.ok)
+            #expect(after.status?.version == (before.status?.version ?? 0) + 1)
         }
     }
 }
@@ -280,90 +253,84 @@ struct StatusServiceBadInputTests {
 struct StatusServiceRestartTests {
     @Test("killed in the middle of a burst, it comes back with every published change, the same versions, and re-published snapshots")
     func killDuringBurst() async throws {
-        try await withBroker { broker in
-            try await withClient(broker.clientConfiguration()) { client in
-                let data = broker.directory.appendingPathComponent("status-data")
-                let bus = Bus(client: client)
-                let first = try await StatusServiceProcess.start(broker: broker, dataDirectory: data, observer: client)
-                let statuses = try await bus.statuses()
-                let agents = (0..<20).map { "burst-\($0)" }
-                // A burst of commands without waiting for replies; kill the service while it runs.
-                let burst = Task {
-                    for round in 0..<50 {
-                        for agent in agents {
-                            let presence: Presence = round % 2 == 0 ? .ready : .withdrawn
-                            let command = AgentCommand(
-                                commandId: try CommandID("\(agent)-\(round)"), action: .setPresence, presence: presence,
-                                reason: presence == .withdrawn ? try ReasonID("break") : nil)
-                            try await bus.send(.agentCommand(try AgentID(agent)), command)
-                        }
+        try await withBus { bus, broker, data in
+            let client = bus.client
+            let first = try await StatusServiceProcess.start(broker: broker, dataDirectory: data, observer: client)
+            let statuses = try await bus.statuses()
+            let agents = (0..<20).map { "burst-\($0)" }
+            // A burst of commands without waiting for replies; kill the service while it runs.
+            let burst = Task {
+                for round in 0..<50 {
+                    for agent in agents {
+                        let presence: Presence = round % 2 == 0 ? .ready : .withdrawn
+                        let command = AgentCommand(
+                            commandId: try CommandID("\(agent)-\(round)"), action: .setPresence, presence: presence,
+                            reason: presence == .withdrawn ? try ReasonID("break") : nil)
+                        try await bus.send(.agentCommand(try AgentID(agent)), command)
                     }
                 }
-                var published: [String: Int] = [:]
-                while published.values.reduce(0, +) < 300 {
-                    let status = try bus.codec.decode(AgentStatus.self, from: try await statuses.next().payload)
-                    published[status.agentId.value] = max(published[status.agentId.value] ?? 0, status.version)
-                }
-                first.kill()
-                try await burst.value
-                // Whatever arrived before the kill took effect is also published.
-                while let message = try? await statuses.next(timeout: .milliseconds(300)) {
-                    let status = try bus.codec.decode(AgentStatus.self, from: message.payload)
-                    published[status.agentId.value] = max(published[status.agentId.value] ?? 0, status.version)
-                }
-                // Clear the retained statuses: the restarted service must publish them again.
-                for agent in agents {
-                    try await client.publish(Topic.agentStatus(try AgentID(agent)).name, payload: [], retain: true, waitForAcknowledgement: true)
-                }
+            }
+            var published: [String: Int] = [:]
+            while published.values.reduce(0, +) < 300 {
+                let status = try bus.codec.decode(AgentStatus.self, from: try await statuses.next().payload)
+                published[status.agentId.value] = max(published[status.agentId.value] ?? 0, status.version)
+            }
+            first.kill()
+            try await burst.value
+            // Whatever arrived before the kill took effect is also published.
+            while let message = try? await statuses.next(timeout: .milliseconds(300)) {
+                let status = try bus.codec.decode(AgentStatus.self, from: message.payload)
+                published[status.agentId.value] = max(published[status.agentId.value] ?? 0, status.version)
+            }
+            // Clear the retained statuses: the restarted service must publish them again.
+            for agent in agents {
+                try await client.publish(Topic.agentStatus(try AgentID(agent)).name, payload: [], retain: true, waitForAcknowledgement: true)
+            }
 
-                let second = try await StatusServiceProcess.start(broker: broker, dataDirectory: data, observer: client)
-                defer { second.stop() }
-                for agent in agents {
-                    let status = try await bus.retainedStatus(agent)
-                    #expect(status.version >= published[agent] ?? 1, "no published change of \(agent) is lost")
-                    let next = try await bus.command(agent, .setPresence, presence: .withdrawn, reason: "lunch")
-                    #expect(next.status?.version == status.version + 1, "versions carry on from the stored ones")
-                }
+            let second = try await StatusServiceProcess.start(broker: broker, dataDirectory: data, observer: client)
+            defer { second.stop() }
+            for agent in agents {
+                let status = try await bus.retainedStatus(agent)
+                #expect(status.version >= published[agent] ?? 1, "no published change of \(agent) is lost")
+                let next = try await bus.command(agent, .setPresence, presence: .withdrawn, reason: "lunch")
+                #expect(next.status?.version == status.version + 1, "versions carry on from the stored ones")
             }
         }
     }
 
     @Test("after a restart, timers carry on from their stored deadlines and a repeated command is answered, not re-applied")
     func timersAndCommandsSurvive() async throws {
-        try await withBroker { broker in
-            try await withClient(broker.clientConfiguration()) { client in
-                let data = broker.directory.appendingPathComponent("status-data")
-                let bus = Bus(client: client)
-                let first = try await StatusServiceProcess.start(broker: broker, dataDirectory: data, observer: client)
-                let ready = try await bus.command("w1", .setPresence, presence: .ready, commandId: "w1-ready")
-                _ = try await bus.reserve("w1", call: "call-w1", wrapUpMs: 2_500)
-                try await bus.callEvent("call-w1", .answered, agent: "w1")
-                _ = try await bus.command("r1", .setPresence, presence: .ready)
-                let ringing = try await bus.reserve("r1", call: "call-r1", ringTimeoutMs: 500)
-                try await bus.callEvent("call-w1", .ended, agent: "w1")
-                let wrapUp = try await bus.status(of: "w1", in: try await bus.statuses()) { $0.activity == .wrapUp }
-                first.kill()
+        try await withBus { bus, broker, data in
+            let client = bus.client
+            let first = try await StatusServiceProcess.start(broker: broker, dataDirectory: data, observer: client)
+            let ready = try await bus.command("w1", .setPresence, presence: .ready, commandId: "w1-ready")
+            _ = try await bus.reserve("w1", call: "call-w1", wrapUpMs: 2_500)
+            try await bus.callEvent("call-w1", .answered, agent: "w1")
+            _ = try await bus.command("r1", .setPresence, presence: .ready)
+            let ringing = try await bus.reserve("r1", call: "call-r1", ringTimeoutMs: 500)
+            try await bus.callEvent("call-w1", .ended, agent: "w1")
+            let wrapUp = try await bus.status(of: "w1", in: try await bus.statuses()) { $0.activity == .wrapUp }
+            first.kill()
 
-                let events = Inbox(try await client.subscribe(to: [Topic.Filter.agentEvent]))
-                let second = try await StatusServiceProcess.start(broker: broker, dataDirectory: data, observer: client)
-                defer { second.stop() }
-                var causes: [String: AgentEvent] = [:]
-                while causes.count < 2 {
-                    let event = try bus.codec.decode(AgentEvent.self, from: try await events.next(timeout: .seconds(15)).payload)
-                    causes[event.agentId.value] = event
-                }
-                let wrapUpEnd = try #require(causes["w1"])
-                #expect(wrapUpEnd.cause == .wrapUpElapsed)
-                #expect(wrapUpEnd.at == wrapUp.activityUntil, "wrap-up ends at the deadline stored before the kill")
-                let expiry = try #require(causes["r1"])
-                #expect(expiry.cause == .ringTimeout)
-                #expect(expiry.to.reason?.value == "no-answer", "the forgotten offer counts as missed")
-                #expect(expiry.at == ringing.status?.activityUntil?.advanced(byMilliseconds: 5_000))
-
-                let repeated = try await bus.command("w1", .setPresence, presence: .ready, commandId: "w1-ready")
-                #expect(repeated == ready, "answered again with the same result")
-                #expect(try await bus.retainedStatus("w1").version == wrapUpEnd.version, "and not applied again")
+            let events = Inbox(try await client.subscribe(to: [Topic.Filter.agentEvent]))
+            let second = try await StatusServiceProcess.start(broker: broker, dataDirectory: data, observer: client)
+            defer { second.stop() }
+            var causes: [String: AgentEvent] = [:]
+            while causes.count < 2 {
+                let event = try bus.codec.decode(AgentEvent.self, from: try await events.next(timeout: .seconds(15)).payload)
+                causes[event.agentId.value] = event
             }
+            let wrapUpEnd = try #require(causes["w1"])
+            #expect(wrapUpEnd.cause == .wrapUpElapsed)
+            #expect(wrapUpEnd.at == wrapUp.activityUntil, "wrap-up ends at the deadline stored before the kill")
+            let expiry = try #require(causes["r1"])
+            #expect(expiry.cause == .ringTimeout)
+            #expect(expiry.to.reason?.value == "no-answer", "the forgotten offer counts as missed")
+            #expect(expiry.at == ringing.status?.activityUntil?.advanced(byMilliseconds: 5_000))
+
+            let repeated = try await bus.command("w1", .setPresence, presence: .ready, commandId: "w1-ready")
+            #expect(repeated == ready, "answered again with the same result")
+            #expect(try await bus.retainedStatus("w1").version == wrapUpEnd.version, "and not applied again")
         }
     }
 }

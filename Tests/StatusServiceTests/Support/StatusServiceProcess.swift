@@ -138,3 +138,25 @@ struct Bus {
         }
     }
 }
+
+/// Runs `body` with a broker, a connected test client, and the data directory a status
+/// service under test uses.
+func withBus(_ body: (Bus, Broker, URL) async throws -> Void) async throws {
+    try await withBroker { broker in
+        try await withClient(broker.clientConfiguration()) { client in
+            try await body(Bus(client: client), broker, broker.directory.appendingPathComponent("status-data"))
+        }
+    }
+}
+
+/// Runs `body` with a broker, a test client and a started status service (stopped afterwards).
+func withStatusService(
+    options: [String] = [], _ body: (Bus, StatusServiceProcess, Broker) async throws -> Void
+) async throws {
+    try await withBus { bus, broker, data in
+        let service = try await StatusServiceProcess.start(
+            broker: broker, dataDirectory: data, observer: bus.client, options: options)
+        defer { service.stop() }
+        try await body(bus, service, broker)
+    }
+}
