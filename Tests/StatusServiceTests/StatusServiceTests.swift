@@ -151,6 +151,61 @@ struct StatusServiceTests {
     }
 }
 
+/// The reason catalogue: built in, or from `--statuses FILE`.
+@Suite("status service catalogue", .serialized)
+struct StatusServiceCatalogueTests {
+    @Test("the built-in catalogue is DESIGN's, published retained on config/statuses")
+    func builtIn() async throws {
+        try await withStatusService { bus, _, _ in
+            let inbox = Inbox(try await bus.client.subscribe(to: [Topic.Filter.configStatuses]))
+            let message = try await inbox.next()
+            #expect(message.retained)
+            let catalogue = try bus.codec.decode(StatusCatalogue.self, from: message.payload)
+            #expect(catalogue == .standard)
+            #expect(catalogue.statuses.map(\.id.value) == [
+                "busy", "break", "lunch", "training", "meeting", "admin", "declined", "no-answer",
+                "end-of-day", "logged-out", "disconnected",
+            ])
+        }
+    }
+
+    @Test("--statuses FILE replaces the catalogue: it is published and its reasons are the ones agents may pick")
+    func fromFile() async throws {
+        var catalogue = StatusCatalogue.standard
+        catalogue.statuses.removeAll { $0.id.value == "training" }
+        catalogue.statuses.append(.init(id: try ReasonID("coaching"), label: "Coaching", presence: .withdrawn, agentSelectable: true))
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("statuses-\(UUID().uuidString).json")
+        try Data(try MessageCodec().encode(catalogue)).write(to: file)
+        defer { try? FileManager.default.removeItem(at: file) }
+
+        try await withStatusService(options: ["--statuses", file.path]) { bus, _, _ in
+            let inbox = Inbox(try await bus.client.subscribe(to: [Topic.Filter.configStatuses]))
+            #expect(try bus.codec.decode(StatusCatalogue.self, from: try await inbox.next().payload) == catalogue)
+            let coaching = try await bus.command("cat-1", .setPresence, presence: .withdrawn, reason: "coaching")
+            #expect(coaching.status?.display == "coaching")
+            let training = try await bus.command("cat-1", .setPresence, presence: .withdrawn, reason: "training")
+            #expect(training.error?.code == .unknownReason)
+        }
+    }
+
+    @Test("a catalogue file without the system reasons the rules set is refused at start with one line")
+    func missingSystemReason() async throws {
+        var catalogue = StatusCatalogue.standard
+        catalogue.statuses.removeAll { $0.id.value == "no-answer" }
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("statuses-\(UUID().uuidString).json")
+        try Data(try MessageCodec().encode(catalogue)).write(to: file)
+        defer { try? FileManager.default.removeItem(at: file) }
+        let log = FileManager.default.temporaryDirectory.appendingPathComponent("statuses-\(UUID().uuidString).log")
+        defer { try? FileManager.default.removeItem(at: log) }
+        let process = try ChildProcess(
+            executable: Products.path("status-service"), arguments: ["--statuses", file.path], logFile: log)
+        while process.isRunning { try await Task.sleep(for: .milliseconds(20)) }
+        #expect(process.exitCode == 2)
+        #expect(process.output.contains("invalid --statuses:"))
+        #expect(process.output.contains("needs the reason 'no-answer' of presence withdrawn"))
+    }
+}
+
 /// Metrics on `--metrics-port`, in the Prometheus text format.
 @Suite("status service metrics", .serialized)
 struct StatusServiceMetricsTests {
