@@ -143,7 +143,7 @@ final class Connection: @unchecked Sendable {
             waiters.forEach { $0.resume() }
         }
         let startedAt = ContinuousClock.now
-        var code = mosquitto_connect(handle, configuration.host, Int32(configuration.port), Int32(configuration.keepAliveSeconds))
+        var code = connectToBroker()
         if code != MOSQ_ERR_SUCCESS.rawValue {
             let reason = code == MOSQ_ERR_ERRNO.rawValue ? String(cString: strerror(errno)) : MQTTError.text(code)
             fail(with: .connectionFailed(host: configuration.host, port: configuration.port, reason: reason))
@@ -174,12 +174,27 @@ final class Connection: @unchecked Sendable {
             pauseUnlessStopping(delay)
             delay = min(delay * 2, configuration.maxReconnectDelay)
             if state.withLock({ $0.stopping }) { break }
-            let reconnect = mosquitto_reconnect(handle)
+            let reconnect = connectToBroker()
             if reconnect != MOSQ_ERR_SUCCESS.rawValue {
                 logger.warning("MQTT reconnect failed", metadata: [LogMetadataKey.error: "\(MQTTError.text(reconnect))", LogMetadataKey.retryIn: "\(delay)"])
             }
         }
         if mosquitto_want_write(handle) { mosquitto_loop_write(handle, 1) } // the DISCONNECT
+    }
+
+    /// Connects (or reconnects) the handle. A session that is not clean needs MQTT 5's session
+    /// expiry interval on every CONNECT, which `mosquitto_reconnect` would not send again.
+    private func connectToBroker() -> Int32 {
+        let (host, port, keepAlive) = (configuration.host, Int32(configuration.port), Int32(configuration.keepAliveSeconds))
+        guard configuration.protocolVersion == .v5, !configuration.cleanSession else {
+            return mosquitto_connect(handle, host, port, keepAlive)
+        }
+        var properties: OpaquePointer?
+        defer { mosquitto_property_free_all(&properties) }
+        let seconds = UInt32(clamping: configuration.sessionExpiry.components.seconds)
+        let added = mosquitto_property_add_int32(&properties, Int32(MQTT_PROP_SESSION_EXPIRY_INTERVAL.rawValue), seconds)
+        guard added == MOSQ_ERR_SUCCESS.rawValue else { return added }
+        return mosquitto_connect_bind_v5(handle, host, port, keepAlive, nil, properties)
     }
 
     /// One turn of the network loop: wait for the socket or a wake-up, let libmosquitto read,
@@ -440,15 +455,7 @@ final class Connection: @unchecked Sendable {
     func subscribe(_ filters: [TopicFilter], qos: QoS) async throws -> MQTTSubscription {
         precondition(!filters.isEmpty, "subscribe needs at least one filter")
         try await waitUntilReady()
-        let buffer = SubscriptionBuffer()
-        let id = state.withLock { state in
-            let id = state.nextSubscriptionID
-            state.nextSubscriptionID += 1
-            state.subscriptions[id] = (filters, qos, buffer)
-            for filter in Set(filters) { state.filterUsers[filter, default: 0] += 1 }
-            return id
-        }
-        let lease = SubscriptionLease { [weak self] in self?.unsubscribe(id) }
+        let (id, buffer, lease) = register(filters, qos: qos)
         do {
             try await withCheckedThrowingContinuation { (waiter: CheckedContinuation<Void, any Error>) in
                 sendSubscribe(filters, qos: qos, waiter: waiter)
@@ -458,6 +465,30 @@ final class Connection: @unchecked Sendable {
             throw error
         }
         return MQTTSubscription(filters: filters, buffer: buffer, lease: lease)
+    }
+
+    /// Registers a subscription at once and sends its SUBSCRIBE when connected; otherwise
+    /// connecting sends it. Registered before `run()`, it receives what the broker delivers
+    /// right after connecting, before any SUBSCRIBE: the messages a persistent session kept.
+    func subscribeOnConnect(_ filters: [TopicFilter], qos: QoS) -> MQTTSubscription {
+        precondition(!filters.isEmpty, "subscribe needs at least one filter")
+        let (_, buffer, lease) = register(filters, qos: qos, keepingSession: true)
+        sendSubscribe(filters, qos: qos)
+        return MQTTSubscription(filters: filters, buffer: buffer, lease: lease)
+    }
+
+    private func register(
+        _ filters: [TopicFilter], qos: QoS, keepingSession: Bool = false
+    ) -> (Int, SubscriptionBuffer, SubscriptionLease) {
+        let buffer = SubscriptionBuffer()
+        let id = state.withLock { state in
+            let id = state.nextSubscriptionID
+            state.nextSubscriptionID += 1
+            state.subscriptions[id] = (filters, qos, buffer)
+            for filter in Set(filters) { state.filterUsers[filter, default: 0] += 1 }
+            return id
+        }
+        return (id, buffer, SubscriptionLease { [weak self] in self?.unsubscribe(id, keepingSession: keepingSession) })
     }
 
     /// Sends one SUBSCRIBE for `filters`; the SUBACK resumes `waiter`. When not connected
@@ -485,7 +516,9 @@ final class Connection: @unchecked Sendable {
         }
     }
 
-    private func unsubscribe(_ id: Int) {
+    /// Ends subscription `id` locally and, unless it is to stay in the broker's session,
+    /// unsubscribes the filters no other subscription uses.
+    private func unsubscribe(_ id: Int, keepingSession: Bool = false) {
         let unused: [TopicFilter] = state.withLock { state in
             guard let subscription = state.subscriptions.removeValue(forKey: id) else { return [] }
             subscription.buffer.finish()
@@ -497,7 +530,7 @@ final class Connection: @unchecked Sendable {
             }
             return unused
         }
-        guard !unused.isEmpty else { return }
+        guard !unused.isEmpty, !keepingSession else { return }
         _ = unused.withCStringArray { array in
             var messageID: Int32 = 0
             return mosquitto_unsubscribe_multiple(handle, &messageID, Int32(unused.count), array, nil)

@@ -81,4 +81,16 @@ public final class MQTTClient: Service, Sendable {
     public func subscribe(to filters: [TopicFilter], qos: QoS = .atLeastOnce) async throws -> MQTTSubscription {
         try await connection.subscribe(filters, qos: qos)
     }
+
+    /// Registers a subscription that is part of every connection, without waiting: call it
+    /// before `run()`, and the subscription receives everything the broker delivers from the
+    /// moment the client connects — with `cleanSession: false`, the QoS 1 messages the broker
+    /// kept for this client id while it was away, which arrive before any SUBSCRIBE could be
+    /// answered. Called later, it subscribes like ``subscribe(to:qos:)`` but does not wait for
+    /// the SUBACK. Retained messages of the filters arrive after each SUBSCRIBE. Ending it does
+    /// not unsubscribe: the broker's session keeps the filters, so a service stopped for a
+    /// restart gets what was published meanwhile.
+    public func subscribeOnConnect(to filters: [TopicFilter], qos: QoS = .atLeastOnce) -> MQTTSubscription {
+        connection.subscribeOnConnect(filters, qos: qos)
+    }
 }

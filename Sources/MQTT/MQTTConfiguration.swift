@@ -48,7 +48,13 @@ public struct MQTTConfiguration: Sendable {
     public var tls: TLS?
     public var keepAliveSeconds: Int
     /// Start without a stored session (the default: every subscription is made again on connect).
+    /// With `false` and a client id that stays the same across restarts, the broker keeps the
+    /// subscriptions and queues QoS 1 messages while the client is away (see
+    /// `MQTTClient.subscribeOnConnect(to:qos:)` to receive them).
     public var cleanSession: Bool
+    /// How long the broker keeps a session that is not clean after the client goes away
+    /// (MQTT 5's session expiry interval; MQTT 3.1.1 brokers keep it by their own settings).
+    public var sessionExpiry: Duration = .seconds(86_400)
     public var protocolVersion: ProtocolVersion
     public var will: Will?
     /// QoS 1 messages this client keeps unacknowledged before `publish` waits (the publisher window).

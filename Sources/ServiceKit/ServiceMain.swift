@@ -10,6 +10,8 @@ import UnixSignals
 /// reading the settings, bootstrapping logs, running the `ServiceGroup` until SIGTERM or
 /// SIGINT, and exiting with one clear line on stderr when something is wrong.
 ///
+/// `persistentSession`: see ``ServiceSettings/init(reading:name:persistentSession:)``.
+///
 /// Exit codes: 0 after a clean stop, 2 for a wrong option, 1 when the service fails
 /// (for example, the broker cannot be reached at start).
 public enum ServiceMain {
@@ -17,10 +19,11 @@ public enum ServiceMain {
         name: String,
         summary: String,
         options serviceOptions: [ServiceOption],
+        persistentSession: Bool = false,
         arguments: [String] = CommandLine.arguments,
         build: (ConfigReader, ServiceSettings, Logger) throws -> [any Service]
     ) async -> Never {
-        let options = ServiceOption.common(service: name) + serviceOptions
+        let options = ServiceOption.common(service: name, persistentSession: persistentSession) + serviceOptions
         if arguments.dropFirst().contains(where: { $0 == "--help" || $0 == "-h" }) {
             print(help(name: name, summary: summary, options: options))
             exit(0)
@@ -32,7 +35,7 @@ public enum ServiceMain {
             config = ConfigReader(providers: [
                 CommandLineArgumentsProvider(arguments: arguments), EnvironmentVariablesProvider(),
             ])
-            settings = try ServiceSettings(reading: config, name: try ServiceName(name))
+            settings = try ServiceSettings(reading: config, name: try ServiceName(name), persistentSession: persistentSession)
         } catch {
             fail(name, error, code: 2)
         }

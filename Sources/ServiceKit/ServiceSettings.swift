@@ -17,7 +17,11 @@ public struct ServiceSettings: Sendable {
 
     /// Reads the common options for the service `name`; the MQTT will is set to the service's
     /// `offline` presence.
-    public init(reading config: ConfigReader, name: ServiceName) throws {
+    ///
+    /// With `persistentSession`, the client id defaults to the service's name alone (it must
+    /// stay the same across restarts) and the session is not clean: the broker keeps the
+    /// service's subscriptions and queues what is published for it while it is down.
+    public init(reading config: ConfigReader, name: ServiceName, persistentSession: Bool = false) throws {
         self.name = name
         let instanceText = config.string(forKey: "instance") ?? Self.defaultInstance()
         do {
@@ -25,7 +29,8 @@ public struct ServiceSettings: Sendable {
         } catch {
             throw ConfigurationError(option: "--instance", reason: error.message)
         }
-        mqtt = try MQTTConfiguration(reading: config, defaultClientID: "\(name)-\(instance)")
+        mqtt = try MQTTConfiguration(reading: config, defaultClientID: persistentSession ? "\(name)" : "\(name)-\(instance)")
+        mqtt.cleanSession = !persistentSession
         dataDirectory = config.string(forKey: "data.dir") ?? "./data/\(name)"
         if dataDirectory.isEmpty { throw ConfigurationError(option: "--data-dir", reason: "may not be empty") }
         metricsPort = try config.integer("metrics.port", default: 0, in: 0...65_535)

@@ -8,13 +8,16 @@ public import ServiceLifecycle
 
 /// The status service (DESIGN sections 2 and 4): the single writer of agent state.
 ///
-/// It loads every agent from its ``AgentStore``, subscribes to commands, reservations,
-/// releases, connection states and call events, publishes the catalogue on `config/statuses`,
+/// It subscribes (before connecting, in a persistent MQTT session) to commands,
+/// reservations, releases, connection states and call events, loads every agent from its
+/// ``AgentStore``, publishes the catalogue on `config/statuses`,
 /// announces itself online, and then loops: take every message waiting (a batch), apply each
 /// to the ``AgentStateMachine``, run the timers that are due, store the batch's changes in one
 /// transaction, and only then publish the new snapshots, events and replies. After a restart
 /// it re-publishes every stored snapshot, interleaved with live work, so the retained
 /// statuses match the database even when it was killed between storing and publishing.
+/// Messages published while it was down, which the broker kept in its session, are then
+/// applied in the order they were published.
 public final class StatusService: Service {
     fileprivate let settings: ServiceSettings
     fileprivate let rules: AgentStateMachine.Settings
@@ -22,6 +25,9 @@ public final class StatusService: Service {
     fileprivate let store: AgentStore
     fileprivate let logger: Logger
     fileprivate let codec: MessageCodec
+    /// Registered before the client connects, so that with the persistent session the
+    /// messages the broker kept while the service was down arrive here too.
+    fileprivate let subscription: MQTTSubscription
 
     /// How many messages one batch (one transaction) takes at most.
     static let batchSize = 512
@@ -35,6 +41,10 @@ public final class StatusService: Service {
         self.store = store
         self.logger = logger
         self.codec = MessageCodec(maxPayloadBytes: settings.maxPayloadBytes)
+        self.subscription = mqtt.subscribeOnConnect(to: [
+            Topic.Filter.agentCommand, Topic.Filter.agentReserve, Topic.Filter.agentRelease,
+            Topic.Filter.agentConnection, Topic.Filter.callEvent,
+        ])
     }
 
     public func run() async throws {
@@ -43,10 +53,8 @@ public final class StatusService: Service {
         logger.info("loaded agents", metadata: ["agents": "\(records.count)"])
         try store.forgetCommands(appliedBefore: Timestamp.now.advanced(byMilliseconds: -Self.commandMemoryMs))
 
-        let subscription = try await mqtt.subscribe(to: [
-            Topic.Filter.agentCommand, Topic.Filter.agentReserve, Topic.Filter.agentRelease,
-            Topic.Filter.agentConnection, Topic.Filter.callEvent,
-        ])
+        // The broker handles one client's packets in order: once the catalogue's PUBACK is in,
+        // the SUBSCRIBE sent on connecting has been handled too, so `online` means subscribed.
         try await mqtt.publish(
             Topic.configStatuses.name, payload: try codec.encode(rules.catalogue), retain: true, waitForAcknowledgement: true)
         try await mqtt.announce(settings.presenceTopic.name, payload: settings.presencePayload(.online))
@@ -54,7 +62,7 @@ public final class StatusService: Service {
 
         try await withTaskExecutorPreference(mqtt.networkExecutor) {
             try await cancelWhenGracefulShutdown {
-                var loop = StatusLoop(service: self, machine: machine, subscription: subscription)
+                var loop = StatusLoop(service: self, machine: machine, subscription: self.subscription)
                 try await loop.run()
             }
         }

@@ -9,6 +9,7 @@ enum StatusServiceCommand {
             name: "status-service",
             summary: "the single writer of agent state: presence, activity, reservations (DESIGN section 2).",
             options: StatusServiceSettings.options,
+            persistentSession: true,
             build: StatusService.makeServices)
     }
 }

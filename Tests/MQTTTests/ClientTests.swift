@@ -69,6 +69,37 @@ struct ClientTests {
         }
     }
 
+    @Test("with a persistent session, what was published while the client was away arrives in a subscription made before run()", arguments: versions)
+    func persistentSession(version: MQTTConfiguration.ProtocolVersion) async throws {
+        try await withBroker { broker in
+            var configuration = broker.clientConfiguration("persistent-\(version.rawValue)", protocolVersion: version)
+            configuration.cleanSession = false
+            var logger = Logger(label: "test.persistent")
+            logger.logLevel = .warning
+            for session in 0..<2 {
+                // The first session subscribes; the second comes back to what was kept for it.
+                let client = try MQTTClient(configuration: configuration, logger: logger)
+                let inbox = Inbox(client.subscribeOnConnect(to: ["test/persist"]))
+                try await withThrowingTaskGroup(of: Void.self) { group in
+                    group.addTask { try await client.run() }
+                    if session == 1 {
+                        for index in 0..<3 { #expect(try await inbox.next().payload == [UInt8(index)]) }
+                    } else {
+                        try await client.publish("test/persist/ready", payload: [], waitForAcknowledgement: true)
+                    }
+                    group.cancelAll()
+                }
+                if session == 0 {
+                    try await withClient(broker.clientConfiguration(protocolVersion: version)) { other in
+                        for index in 0..<3 {
+                            try await other.publish("test/persist", payload: [UInt8(index)], waitForAcknowledgement: true)
+                        }
+                    }
+                }
+            }
+        }
+    }
+
     @Test("wildcard subscriptions get exactly the topics their filters match", arguments: versions)
     func wildcards(version: MQTTConfiguration.ProtocolVersion) async throws {
         try await withBroker { broker in

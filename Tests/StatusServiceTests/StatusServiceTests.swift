@@ -344,11 +344,15 @@ struct StatusServiceRestartTests {
 
             let second = try await StatusServiceProcess.start(broker: broker, dataDirectory: data, observer: client)
             defer { second.stop() }
+            // It applies, in order, the commands the broker kept for it while it was down: once a
+            // command sent now is answered, those are applied (and the snapshots re-published).
+            #expect(try await bus.command("sentinel", .login).ok)
             for agent in agents {
-                let status = try await bus.retainedStatus(agent)
-                #expect(status.version >= published[agent] ?? 1, "no published change of \(agent) is lost")
+                let version = try await bus.retainedStatus(agent).version
+                #expect(version >= published[agent] ?? 1, "no published change of \(agent) is lost")
+                #expect(version <= 50, "no command is applied twice")
                 let next = try await bus.command(agent, .setPresence, presence: .withdrawn, reason: "lunch")
-                #expect(next.status?.version == status.version + 1, "versions carry on from the stored ones")
+                #expect(next.status?.version == version + 1, "versions carry on from the stored ones")
             }
         }
     }
@@ -429,5 +433,35 @@ struct StatusServiceCommandLineTests {
         let unreachable = try await run(["--mqtt-port", "1", "--data-dir", data, "--log-level", "error"])
         #expect(unreachable.status == 1)
         #expect(unreachable.output == "status-service: cannot connect to the MQTT broker at 127.0.0.1:1: Connection refused\n")
+    }
+}
+
+/// The status service's persistent MQTT session.
+@Suite("status service while it is down", .serialized)
+struct StatusServiceDowntimeTests {
+    @Test("commands and call events published while it is down (killed or stopped) are applied when it is back")
+    func queuedWhileDown() async throws {
+        try await withBus { bus, broker, data in
+            let first = try await StatusServiceProcess.start(broker: broker, dataDirectory: data, observer: bus.client)
+            _ = try await bus.command("d1", .setPresence, presence: .ready)
+            _ = try await bus.reserve("d1", call: "call-d1")
+            first.kill()
+            try await bus.callEvent("call-d1", .answered, agent: "d1")
+            try await bus.send(
+                .agentCommand(try AgentID("d2")),
+                AgentCommand(commandId: try CommandID("d2-lunch"), action: .setPresence, presence: .withdrawn, reason: try ReasonID("lunch")))
+
+            let second = try await StatusServiceProcess.start(broker: broker, dataDirectory: data, observer: bus.client)
+            let statuses = try await bus.statuses()
+            #expect(try await bus.status(of: "d1", in: statuses) { $0.activity == .onCall }.callId?.value == "call-d1")
+            #expect(try await bus.status(of: "d2", in: statuses) { $0.display == "lunch" }.version == 1)
+            second.stop()
+
+            try await bus.callEvent("call-d1", .ended, agent: "d1")
+            let third = try await StatusServiceProcess.start(broker: broker, dataDirectory: data, observer: bus.client)
+            defer { third.stop() }
+            let later = try await bus.statuses()
+            #expect(try await bus.status(of: "d1", in: later) { $0.activity == .idle }.routable)
+        }
     }
 }
