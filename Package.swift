@@ -112,7 +112,10 @@ let package = Package(
             name: "cc-bench",
             dependencies: [
                 "MQTT",
+                "Messages",
                 "CMosquittoBaseline",
+                // ChildProcess: starts the status-service executable with the default signal mask.
+                "TestSupport",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),

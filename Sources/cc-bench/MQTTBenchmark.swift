@@ -1,5 +1,4 @@
 import ArgumentParser
-import CMosquittoBaseline
 import Foundation
 import Logging
 import MQTT
@@ -76,48 +75,30 @@ struct MQTTBenchmark: AsyncParsableCommand {
         print("Medians over \(runs) runs. \"layer\": the requester's and responder's loops run on their client's")
         print("network executor (client.networkExecutor); \"global\": the same loops on Swift's global executor.")
         print("")
-        print("measurement                               raw     layer  layer/raw    global  global/raw")
-        print(row("round trip p50 (µs, \(count) sequential)", base.roundTrips.p50, layer.roundTrips.p50, global.roundTrips.p50))
-        print(row("round trip p99 (µs)", base.roundTrips.p99, layer.roundTrips.p99, global.roundTrips.p99))
-        print(row("pipelined round trips/s (window \(window))", base.throughput, layer.throughput, global.throughput))
+        var table = TextTable(["measurement", "raw", "layer", "layer/raw", "global", "global/raw"])
+        table.append(row("round trip p50 (µs, \(count) sequential)", base.roundTrips.p50, layer.roundTrips.p50, global.roundTrips.p50))
+        table.append(row("round trip p99 (µs)", base.roundTrips.p99, layer.roundTrips.p99, global.roundTrips.p99))
+        table.append(row("pipelined round trips/s (window \(window))", base.throughput, layer.throughput, global.throughput))
+        table.lines.forEach { print($0) }
     }
 
-    private func row(_ name: String, _ raw: Double, _ layer: Double, _ global: Double) -> String {
-        name.padding(toLength: 38, withPad: " ", startingAt: 0)
-            + String(format: "%8.1f  %8.1f  %9.2f  %8.1f  %10.2f", raw, layer, layer / raw, global, global / raw)
+    private func row(_ name: String, _ raw: Double, _ layer: Double, _ global: Double) -> [String] {
+        [
+            name, String(format: "%.1f", raw), String(format: "%.1f", layer), String(format: "%.2f", layer / raw),
+            String(format: "%.1f", global), String(format: "%.2f", global / raw),
+        ]
     }
 
     // MARK: Raw baseline
 
     private func rawRoundTrips(_ version: MQTTConfiguration.ProtocolVersion, run: Int) throws -> RoundTrips {
-        let total = count + Self.warmUp
-        var samples = [UInt64](repeating: 0, count: total)
-        try callRaw { error in
-            ccb_raw_round_trips(host, Int32(port), rawProtocol(version), topicPrefix("raw", run), Int32(total),
-                                Int32(payloadBytes), &samples, error, 256)
-        }
-        return RoundTrips(nanoseconds: samples.dropFirst(Self.warmUp))
+        try RawBaseline(host: host, port: port, protocolVersion: version)
+            .roundTrips(prefix: topicPrefix("raw", run), count: count, payloadBytes: payloadBytes)
     }
 
     private func rawThroughput(_ version: MQTTConfiguration.ProtocolVersion, run: Int) throws -> Double {
-        var elapsed: UInt64 = 0
-        try callRaw { error in
-            ccb_raw_pipelined(host, Int32(port), rawProtocol(version), topicPrefix("raw-pipelined", run), Int32(pipelined),
-                              Int32(window), Int32(payloadBytes), &elapsed, error, 256)
-        }
-        return Double(pipelined) / (Double(elapsed) / 1e9)
-    }
-
-    private func callRaw(_ body: (UnsafeMutablePointer<CChar>) -> Int32) throws {
-        var error = [CChar](repeating: 0, count: 256)
-        let code = error.withUnsafeMutableBufferPointer { body($0.baseAddress!) }
-        guard code == 0 else {
-            throw ValidationError("raw baseline failed: \(String(decoding: error.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self))")
-        }
-    }
-
-    private func rawProtocol(_ version: MQTTConfiguration.ProtocolVersion) -> Int32 {
-        version == .v5 ? 5 : 4
+        try RawBaseline(host: host, port: port, protocolVersion: version)
+            .throughput(prefix: topicPrefix("raw-pipelined", run), count: pipelined, window: window, payloadBytes: payloadBytes)
     }
 
     // MARK: Through the MQTT layer
@@ -128,14 +109,14 @@ struct MQTTBenchmark: AsyncParsableCommand {
             var iterator = responses.makeAsyncIterator()
             let payload = [UInt8](repeating: UInt8(ascii: "x"), count: payloadBytes)
             var samples: [UInt64] = []
-            samples.reserveCapacity(count + Self.warmUp)
-            for _ in 0..<(count + Self.warmUp) {
+            samples.reserveCapacity(count + RoundTrips.warmUp)
+            for _ in 0..<(count + RoundTrips.warmUp) {
                 let start = ContinuousClock.now
                 try await requester.publish("\(prefix)/request", payload: payload)
                 guard await iterator.next() != nil else { throw ValidationError("the response stream ended") }
                 samples.append(UInt64((ContinuousClock.now - start) / .nanoseconds(1)))
             }
-            return RoundTrips(nanoseconds: samples.dropFirst(Self.warmUp))
+            return RoundTrips(nanoseconds: samples.dropFirst(RoundTrips.warmUp))
         }
     }
 
@@ -199,41 +180,5 @@ struct MQTTBenchmark: AsyncParsableCommand {
 
     private func topicPrefix(_ kind: String, _ run: Int) -> String {
         "bench/\(getpid())/\(kind)-\(run)"
-    }
-
-    static let warmUp = 200
-}
-
-/// One run's figures for one way of doing the exchange.
-struct Figures {
-    var roundTrips: RoundTrips
-    /// Pipelined round trips per second.
-    var throughput: Double
-
-    static func median(_ runs: [Figures]) -> Figures {
-        Figures(roundTrips: .median(runs.map(\.roundTrips)), throughput: runs.map(\.throughput).sorted()[runs.count / 2])
-    }
-}
-
-/// Round-trip samples and their percentiles, in microseconds.
-struct RoundTrips {
-    var p50: Double
-    var p99: Double
-
-    init(p50: Double, p99: Double) {
-        self.p50 = p50
-        self.p99 = p99
-    }
-
-    init(nanoseconds samples: some Collection<UInt64>) {
-        let sorted = samples.sorted()
-        func percentile(_ fraction: Double) -> Double {
-            Double(sorted[min(sorted.count - 1, Int(Double(sorted.count) * fraction))]) / 1000
-        }
-        self.init(p50: percentile(0.50), p99: percentile(0.99))
-    }
-
-    static func median(_ runs: [RoundTrips]) -> RoundTrips {
-        RoundTrips(p50: runs.map(\.p50).sorted()[runs.count / 2], p99: runs.map(\.p99).sorted()[runs.count / 2])
     }
 }

@@ -1,0 +1,66 @@
+import Foundation
+import TestSupport
+
+/// The real `status-service` executable as the benchmark runs it: started on a data
+/// directory, killed with SIGKILL and started again on the same directory, stopped with
+/// SIGTERM at the end. Its output goes to `logFile`.
+final class StatusServiceProcess {
+    let executable: String
+    let arguments: [String]
+    let logFile: URL
+    private var process: ChildProcess?
+
+    init(executable: String, host: String, port: Int, dataDirectory: URL, instance: String, logFile: URL) {
+        self.executable = executable
+        self.arguments = [
+            "--mqtt-host", host, "--mqtt-port", String(port), "--data-dir", dataDirectory.path, "--instance", instance,
+        ]
+        self.logFile = logFile
+    }
+
+    /// Starts the executable; it is online once it publishes its presence.
+    func start() throws {
+        process = try ChildProcess(executable: executable, arguments: arguments, logFile: logFile)
+    }
+
+    var isRunning: Bool { process?.isRunning ?? false }
+
+    /// SIGKILL, and waits until it has gone: no clean shutdown, nothing more written.
+    func kill() {
+        process?.signalAndWait(SIGKILL)
+    }
+
+    /// SIGTERM, the way an operator stops it (SIGKILL after 10 s).
+    func stop() {
+        process?.signalAndWait(SIGTERM)
+    }
+
+    /// Resident memory now and at its peak, in megabytes (10⁶ bytes), from /proc/{pid}/status.
+    struct Memory {
+        /// `VmRSS`.
+        var resident: Double
+        /// `VmHWM`: the most it has held since it started.
+        var peak: Double
+    }
+
+    /// The process's memory, or nil when it is not running.
+    func memory() -> Memory? {
+        guard let process, process.isRunning,
+            let text = try? String(contentsOfFile: "/proc/\(process.pid)/status", encoding: .utf8)
+        else { return nil }
+        func megabytes(_ field: String) -> Double? {
+            guard let line = text.split(separator: "\n").first(where: { $0.hasPrefix(field + ":") }),
+                let kibibytes = line.split(whereSeparator: \.isWhitespace).dropFirst().first.flatMap({ Double($0) })
+            else { return nil }
+            return kibibytes * 1024 / 1_000_000
+        }
+        guard let resident = megabytes("VmRSS"), let peak = megabytes("VmHWM") else { return nil }
+        return Memory(resident: resident, peak: peak)
+    }
+
+    /// The end of the service's output, for an error message.
+    var logTail: String {
+        let text = (try? String(contentsOf: logFile, encoding: .utf8)) ?? ""
+        return text.split(separator: "\n").suffix(10).joined(separator: "\n")
+    }
+}
