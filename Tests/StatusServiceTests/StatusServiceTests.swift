@@ -268,6 +268,8 @@ struct StatusServiceBadInputTests {
                 ("agent/a b/command", #"{"commandId":"c","action":"logout"}"#, false),
                 ("agent/target/reserve", #"{"requestId":"r","callId":"c1","replyTo":"\#(replyTo)"}"#, true),
                 ("agent/target/reserve", #"{"requestId":"r","callId":"c1","queueId":"q","offerId":"o","ringTimeoutMs":-1,"wrapUpMs":0,"maxNoAnswer":1,"declineWithdraws":true,"replyTo":"\#(replyTo)"}"#, true),
+                ("agent/target/reserve", #"{"requestId":"r","callId":"c1","queueId":"q","offerId":"o","ringTimeoutMs":9223372036854775807,"wrapUpMs":0,"maxNoAnswer":1,"declineWithdraws":true,"replyTo":"\#(replyTo)"}"#, true),
+                ("agent/target/reserve", #"{"requestId":"r","callId":"c1","queueId":"q","offerId":"o","ringTimeoutMs":1000,"wrapUpMs":86400001,"maxNoAnswer":1,"declineWithdraws":true,"replyTo":"\#(replyTo)"}"#, true),
                 ("agent/target/release", #"{"callId":"c1","reason":"because"}"#, false),
                 ("agent/target/connection", #"{"state":"sleepy","clientId":"x"}"#, false),
                 ("call/c1/event", #"{"callId":"c2","type":"answered","direction":"queue","agentId":"target"}"#, false),

@@ -35,14 +35,17 @@ extension KeyedDecodingContainer {
         try integer(key)
     }
 
-    /// An integer that must be at least `minimum`.
-    func decode(_ type: Int.Type, forKey key: Key, atLeast minimum: Int) throws -> Int {
-        try check(integer(key), key, atLeast: minimum)
+    /// An integer that must be at least `minimum` (and at most `maximum`).
+    func decode(_ type: Int.Type, forKey key: Key, atLeast minimum: Int, atMost maximum: Int = .max) throws -> Int {
+        try check(integer(key), key, atLeast: minimum, atMost: maximum)
     }
 
-    /// An integer that falls back to `defaultValue` when the key is absent and must be at least `minimum`.
-    func decode(_ type: Int.Type, forKey key: Key, default defaultValue: Int, atLeast minimum: Int) throws -> Int {
-        contains(key) ? try check(integer(key), key, atLeast: minimum) : defaultValue
+    /// An integer that falls back to `defaultValue` when the key is absent and must be at
+    /// least `minimum` (and at most `maximum`).
+    func decode(
+        _ type: Int.Type, forKey key: Key, default defaultValue: Int, atLeast minimum: Int, atMost maximum: Int = .max
+    ) throws -> Int {
+        contains(key) ? try check(integer(key), key, atLeast: minimum, atMost: maximum) : defaultValue
     }
 
     /// An integer that falls back to `defaultValue` when the key is absent.
@@ -50,10 +53,11 @@ extension KeyedDecodingContainer {
         contains(key) ? try integer(key) : defaultValue
     }
 
-    /// An optional integer (absent or null is nil) that must be at least `minimum` when present.
-    func decodeIfPresent(_ type: Int.Type, forKey key: Key, atLeast minimum: Int) throws -> Int? {
+    /// An optional integer (absent or null is nil) that must be at least `minimum` (and at
+    /// most `maximum`) when present.
+    func decodeIfPresent(_ type: Int.Type, forKey key: Key, atLeast minimum: Int, atMost maximum: Int = .max) throws -> Int? {
         guard contains(key), try !decodeNil(forKey: key) else { return nil }
-        return try check(integer(key), key, atLeast: minimum)
+        return try check(integer(key), key, atLeast: minimum, atMost: maximum)
     }
 
     /// A value that falls back to `defaultValue` when the key is absent (null is still an error).
@@ -98,8 +102,9 @@ extension KeyedDecodingContainer {
         }
     }
 
-    private func check(_ value: Int, _ key: Key, atLeast minimum: Int) throws -> Int {
+    private func check(_ value: Int, _ key: Key, atLeast minimum: Int, atMost maximum: Int = .max) throws -> Int {
         guard value >= minimum else { throw invalid(key, "must be at least \(minimum), got \(value)") }
+        guard value <= maximum else { throw invalid(key, "must be at most \(maximum), got \(value)") }
         return value
     }
 
@@ -111,3 +116,8 @@ extension KeyedDecodingContainer {
         return value
     }
 }
+
+/// The longest configured duration — a ring timeout, a wrap-up, a wait time, a service
+/// level: a day, in milliseconds. Longer ones are refused, so that no deadline computed
+/// from one can leave the range of a ``Timestamp``.
+public let maximumSettingMs = 86_400_000

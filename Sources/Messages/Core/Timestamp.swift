@@ -38,9 +38,11 @@ public struct Timestamp: Hashable, Comparable, Sendable, Codable, CustomStringCo
     /// This time as a `Date`; `Timestamp(t.date) == t`.
     public var date: Date { Date(timeIntervalSince1970: Double(millisecondsSinceEpoch) / 1000) }
 
-    /// This time moved by `milliseconds` (negative moves back).
+    /// This time moved by `milliseconds` (negative moves back), saturating at the ends of
+    /// `Int64` rather than trapping.
     public func advanced(byMilliseconds milliseconds: Int) -> Timestamp {
-        Timestamp(millisecondsSinceEpoch: millisecondsSinceEpoch + Int64(milliseconds))
+        let (sum, overflow) = millisecondsSinceEpoch.addingReportingOverflow(Int64(milliseconds))
+        return Timestamp(millisecondsSinceEpoch: overflow ? (milliseconds < 0 ? .min : .max) : sum)
     }
 
     /// The milliseconds from `earlier` to this time (negative when `earlier` is later).

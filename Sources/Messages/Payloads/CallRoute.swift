@@ -25,6 +25,6 @@ public struct CallRoute: Payload {
         queueId = try c.decode(QueueID.self, forKey: .queueId)
         agentId = try c.decode(AgentID.self, forKey: .agentId)
         offerId = try c.decode(OfferID.self, forKey: .offerId)
-        ringTimeoutMs = try c.decode(Int.self, forKey: .ringTimeoutMs, atLeast: 1)
+        ringTimeoutMs = try c.decode(Int.self, forKey: .ringTimeoutMs, atLeast: 1, atMost: maximumSettingMs)
     }
 }
