@@ -8,9 +8,17 @@ import Synchronization
 /// once. The buffer is unbounded: libmosquitto acknowledges QoS 1 on receipt, so a slow
 /// consumer shows up as a growing ``count``.
 final class SubscriptionBuffer: Sendable {
+    /// A consumer waiting for messages, and the timer that ends its wait.
+    private struct Waiter {
+        var token: Int
+        var continuation: CheckedContinuation<Void, Never>
+        var timer: Task<Void, Never>?
+    }
+
     private struct State {
         var messages = Deque<MQTTMessage>()
-        var waiters: [CheckedContinuation<Void, Never>] = []
+        var waiters: [Waiter] = []
+        var nextToken = 0
         var finished = false
     }
 
@@ -19,12 +27,12 @@ final class SubscriptionBuffer: Sendable {
     /// Adds a delivered message and wakes the consumer.
     func append(_ message: MQTTMessage) {
         let waiters = state.withLock { state in
-            guard !state.finished else { return [CheckedContinuation<Void, Never>]() }
+            guard !state.finished else { return [Waiter]() }
             state.messages.append(message)
             defer { state.waiters = [] }
             return state.waiters
         }
-        waiters.forEach { $0.resume() }
+        resume(waiters)
     }
 
     /// Ends the buffer: the consumer takes what is left, then gets nil.
@@ -34,7 +42,7 @@ final class SubscriptionBuffer: Sendable {
             defer { state.waiters = [] }
             return state.waiters
         }
-        waiters.forEach { $0.resume() }
+        resume(waiters)
     }
 
     /// The messages waiting to be taken.
@@ -85,26 +93,42 @@ final class SubscriptionBuffer: Sendable {
         }
     }
 
+    /// Waits until a message arrives, the buffer finishes, the task is cancelled or `timeout`
+    /// passes. The waiter is registered before its timer starts, and a timer only ends the wait
+    /// it was made for.
     private func waitForMessages(timeout: Duration?) async {
-        let timer = timeout.map { timeout in
-            Task { [weak self] in
-                try? await Task.sleep(for: timeout)
-                self?.wakeAll()
-            }
-        }
-        defer { timer?.cancel() }
         await withTaskCancellationHandler {
             await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
-                let ready = state.withLock { state in
-                    if !state.messages.isEmpty || state.finished || Task.isCancelled { return true }
-                    state.waiters.append(continuation)
-                    return false
+                let token: Int? = state.withLock { state in
+                    if !state.messages.isEmpty || state.finished || Task.isCancelled { return nil }
+                    state.nextToken += 1
+                    state.waiters.append(Waiter(token: state.nextToken, continuation: continuation))
+                    return state.nextToken
                 }
-                if ready { continuation.resume() }
+                guard let token else { return continuation.resume() }
+                guard let timeout else { return }
+                let timer = Task { [weak self] in
+                    guard (try? await Task.sleep(for: timeout)) != nil else { return }
+                    self?.wake(token)
+                }
+                let stillWaiting = state.withLock { state in
+                    guard let index = state.waiters.firstIndex(where: { $0.token == token }) else { return false }
+                    state.waiters[index].timer = timer
+                    return true
+                }
+                if !stillWaiting { timer.cancel() }
             }
         } onCancel: {
             wakeAll()
         }
+    }
+
+    /// Ends the wait `token`, if it is still going on.
+    private func wake(_ token: Int) {
+        let waiter = state.withLock { state in
+            state.waiters.firstIndex(where: { $0.token == token }).map { state.waiters.remove(at: $0) }
+        }
+        if let waiter { resume([waiter]) }
     }
 
     private func wakeAll() {
@@ -112,6 +136,13 @@ final class SubscriptionBuffer: Sendable {
             defer { state.waiters = [] }
             return state.waiters
         }
-        waiters.forEach { $0.resume() }
+        resume(waiters)
+    }
+
+    private func resume(_ waiters: [Waiter]) {
+        for waiter in waiters {
+            waiter.timer?.cancel()
+            waiter.continuation.resume()
+        }
     }
 }

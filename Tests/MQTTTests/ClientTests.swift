@@ -69,6 +69,23 @@ struct ClientTests {
         }
     }
 
+    @Test("a wait that ended early leaves no timer behind to cut a later wait short")
+    func batchTimeouts() async throws {
+        try await withBroker { broker in
+            try await withClient(broker.clientConfiguration()) { client in
+                let subscription = try await client.subscribe(to: ["test/timeouts"])
+                async let first = subscription.nextBatch(timeout: .milliseconds(300))
+                try await Task.sleep(for: .milliseconds(20))
+                try await client.publish("test/timeouts", payload: [1], waitForAcknowledgement: true)
+                #expect(await first?.count == 1)
+                let started = ContinuousClock.now
+                let second = await subscription.nextBatch(timeout: .seconds(1))
+                #expect(second == [])
+                #expect(ContinuousClock.now - started >= .seconds(1), "the first wait's timer did not end the second wait")
+            }
+        }
+    }
+
     @Test("with a persistent session, what was published while the client was away arrives in a subscription made before run()", arguments: versions)
     func persistentSession(version: MQTTConfiguration.ProtocolVersion) async throws {
         try await withBroker { broker in
