@@ -66,9 +66,10 @@ public final class StatusService: Service {
                 try await loop.run()
             }
         }
+        // QoS 0: written before the clean DISCONNECT when connected, dropped at once when not,
+        // so a stop during a broker outage does not wait for a reconnection.
         try? await mqtt.publish(
-            settings.presenceTopic.name, payload: settings.presencePayload(.offline), retain: true,
-            waitForAcknowledgement: true)
+            settings.presenceTopic.name, payload: settings.presencePayload(.offline), qos: .atMostOnce, retain: true)
         logger.info("status service stopped")
     }
 
@@ -111,27 +112,38 @@ private struct StatusLoop {
     }
 
     mutating func run() async throws {
-        while true {
+        while !Task.isCancelled {
             let wait: Duration? =
                 if !republish.isEmpty { .zero } else {
                     machine.nextDeadline.map { .milliseconds(max(0, $0.milliseconds(since: .now)) + 1) }
                 }
             guard let messages = await subscription.nextBatch(maximum: StatusService.batchSize, timeout: wait) else {
-                return
+                break
             }
-            metrics.backlog(subscription.backlog)
-            for message in messages {
-                batch.arrivals.append(.now)
-                handle(message)
-            }
-            let now = Timestamp.now
-            for change in machine.expireDeadlines(at: now) { take(change) }
-            try await flush()
+            try await apply(messages)
             try await republishSome()
-            if now >= nextPrune {
-                nextPrune = now.advanced(byMilliseconds: 3_600_000)
-                try service.store.forgetCommands(appliedBefore: now.advanced(byMilliseconds: -StatusService.commandMemoryMs))
-            }
+        }
+        // Stopping: apply what was received (and so acknowledged) before the stop, once, even
+        // if messages keep coming.
+        let received = subscription.backlog
+        if received > 0, let messages = await subscription.nextBatch(maximum: received, timeout: .zero) {
+            try await apply(messages)
+        }
+    }
+
+    /// Applies a batch of messages and the timers due, stores the changes, then publishes.
+    private mutating func apply(_ messages: [MQTTMessage]) async throws {
+        metrics.backlog(subscription.backlog)
+        for message in messages {
+            batch.arrivals.append(.now)
+            handle(message)
+        }
+        let now = Timestamp.now
+        for change in machine.expireDeadlines(at: now) { take(change) }
+        try await flush()
+        if now >= nextPrune {
+            nextPrune = now.advanced(byMilliseconds: 3_600_000)
+            try service.store.forgetCommands(appliedBefore: now.advanced(byMilliseconds: -StatusService.commandMemoryMs))
         }
     }
 

@@ -467,3 +467,20 @@ struct StatusServiceDowntimeTests {
         }
     }
 }
+
+/// Stopping the service the way an operator does.
+@Suite("status service stops", .serialized)
+struct StatusServiceStopTests {
+    @Test("SIGTERM during a broker outage stops it cleanly, without waiting for the broker")
+    func stopDuringOutage() async throws {
+        try await withBus { bus, broker, data in
+            let service = try await StatusServiceProcess.start(broker: broker, dataDirectory: data, observer: bus.client)
+            _ = try await bus.command("s1", .setPresence, presence: .ready)
+            broker.stop()
+            try await Task.sleep(for: .milliseconds(200))
+            service.process.signalAndWait(SIGTERM, timeout: 5)
+            #expect(service.process.exitCode == 0, "it exited by itself within 5 s: \(service.output)")
+        }
+    }
+}
+
