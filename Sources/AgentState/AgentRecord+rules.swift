@@ -39,6 +39,28 @@ extension AgentRecord {
         setActivity(.idle, call: nil, at: now)
     }
 
+    /// Whether the telephony platform has already said the call `callId` is over for this
+    /// agent (it is in wrap-up after it, or the call ended, was abandoned, declined or not
+    /// answered). An offer the system gave up on (expiry, release) is not over: a late
+    /// `answered` for it is the phone's truth.
+    func hasFinished(_ callId: CallID) -> Bool {
+        endedCallIds.contains(callId) || (activity == .wrapUp && call?.callId == callId)
+    }
+
+    /// Remembers that the telephony platform said `callId` is over.
+    mutating func rememberEnded(_ callId: CallID) {
+        endedCallIds.removeAll { $0 == callId }
+        endedCallIds.append(callId)
+        if endedCallIds.count > Self.rememberedIds { endedCallIds.removeFirst() }
+    }
+
+    /// Remembers a granted reservation; the call of a new offer is no longer over for the agent.
+    mutating func rememberGranted(_ request: ReserveRequest) {
+        grantedRequestIds.append(request.requestId)
+        if grantedRequestIds.count > Self.rememberedIds { grantedRequestIds.removeFirst() }
+        endedCallIds.removeAll { $0 == request.callId }
+    }
+
     /// A queue offer rang out (no answer, guard timeout or last-resort expiry): the agent goes
     /// idle, and after the queue's `maxNoAnswer` consecutive misses a ready agent is
     /// withdrawn with reason `no-answer` (rule 4).

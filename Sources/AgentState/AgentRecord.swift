@@ -56,6 +56,15 @@ public struct AgentRecord: Hashable, Sendable {
     public var disconnectDeadline: Timestamp?
     /// Consecutive missed offers (no answer, guard or last-resort timeout); reset on answering.
     public var missedOffers: Int
+    /// The last calls the telephony platform said were over for the agent (ended, abandoned,
+    /// declined, not answered), newest last: a late or repeated event about one of them (QoS 1
+    /// delivers at least once) must not bring it back.
+    public var endedCallIds: [CallID]
+    /// The last reservations granted, newest last: a repeat of one after its offer ended is refused.
+    public var grantedRequestIds: [RequestID]
+
+    /// How many ended calls and granted requests a record remembers.
+    public static let rememberedIds = 8
     /// The published status's version; 0 before the first publication.
     public var version: Int
 
@@ -63,7 +72,7 @@ public struct AgentRecord: Hashable, Sendable {
         agentId: AgentID, presence: Presence, reason: ReasonID? = nil, since: Timestamp,
         activity: Activity = .idle, activitySince: Timestamp, activityUntil: Timestamp? = nil, call: Call? = nil,
         connected: Bool = false, clientId: ClientID? = nil, disconnectDeadline: Timestamp? = nil,
-        missedOffers: Int = 0, version: Int
+        missedOffers: Int = 0, endedCallIds: [CallID] = [], grantedRequestIds: [RequestID] = [], version: Int
     ) {
         self.agentId = agentId
         self.presence = presence
@@ -77,6 +86,8 @@ public struct AgentRecord: Hashable, Sendable {
         self.clientId = clientId
         self.disconnectDeadline = disconnectDeadline
         self.missedOffers = missedOffers
+        self.endedCallIds = endedCallIds
+        self.grantedRequestIds = grantedRequestIds
         self.version = version
     }
 

@@ -73,14 +73,21 @@ extension AgentStateMachine {
         if agent.isRinging(for: request.callId), agent.call?.offerId == request.offerId {
             return accepted(agentId, [])  // a repeated request: already granted
         }
+        if agent.grantedRequestIds.contains(request.requestId) {
+            return refused(
+                agentId,
+                Refusal(.notRoutable, "request '\(request.requestId)' was already granted and its offer has ended", isBadInput: false))
+        }
         guard agent.routable else {
             return refused(agentId, Refusal(.notRoutable, "agent '\(agentId)' is \(agent.display)", isBadInput: false))
         }
         let call = AgentRecord.Call(
             callId: request.callId, direction: .queue, queueId: request.queueId, offerId: request.offerId,
             wrapUpMs: request.wrapUpMs, maxNoAnswer: request.maxNoAnswer, declineWithdraws: request.declineWithdraws)
-        let changed = change(agentId, at: now, cause: .reservation) {
-            $0.setActivity(.ringing, call: call, until: now.advanced(byMilliseconds: request.ringTimeoutMs), at: now)
+        let changed = change(agentId, at: now, cause: .reservation) { agent in
+            agent.setActivity(.ringing, call: call, until: now.advanced(byMilliseconds: request.ringTimeoutMs), at: now)
+            // The call may come back to an agent it left before (returned to its queue).
+            agent.rememberGranted(request)
         }
         return accepted(agentId, [changed])
     }
@@ -109,6 +116,9 @@ extension AgentStateMachine {
             return refused(nil, Refusal(.unknownAgent, "queue call event for agent '\(agentId)', who is not known"))
         }
         let isCurrentCall = agent.call?.callId == event.callId
+        if event.type == .answered || event.type == .ringing, agent.hasFinished(event.callId) {
+            return ignored(agentId, "call '\(event.callId)' has already left agent '\(agentId)'")
+        }
         switch event.type {
         case .ringing where event.direction == .outbound, .answered:
             // Rule 5: direct and outbound calls are allowed in any presence; the agent is on the line.
@@ -136,6 +146,7 @@ extension AgentStateMachine {
                 return ignored(agentId, "call '\(event.callId)' is not agent '\(agentId)''s current call")
             }
             let changed = change(agentId, at: now, cause: .callEvent) { agent in
+                agent.rememberEnded(event.callId)
                 let wrapUpMs = agent.call?.wrapUpMs ?? 0
                 if agent.activity == .onCall, wrapUpMs > 0 {
                     agent.setActivity(.wrapUp, call: agent.call, until: now.advanced(byMilliseconds: wrapUpMs), at: now)
@@ -149,6 +160,7 @@ extension AgentStateMachine {
                 return ignored(agentId, "agent '\(agentId)' is not ringing for call '\(event.callId)'")
             }
             let changed = change(agentId, at: now, cause: .callEvent) { agent in
+                agent.rememberEnded(event.callId)
                 let call = agent.call
                 switch event.type {
                 case .noAnswer where call?.direction == .queue:

@@ -86,6 +86,13 @@ public final class AgentStore: Sendable {
                 CREATE INDEX appliedCommandByTime ON appliedCommand(appliedAt);
                 """)
         }
+        migrator.registerMigration("v2: calls and requests already handled") { db in
+            // Space-separated ids (an id never contains a space), newest last.
+            try db.execute(sql: """
+                ALTER TABLE agent ADD COLUMN endedCallIds TEXT NOT NULL DEFAULT '';
+                ALTER TABLE agent ADD COLUMN grantedRequestIds TEXT NOT NULL DEFAULT '';
+                """)
+        }
         return migrator
     }
 
@@ -103,7 +110,7 @@ public final class AgentStore: Sendable {
         guard !records.isEmpty || !commands.isEmpty else { return }
         try database.write { db in
             let upsert = try db.cachedStatement(sql: """
-                INSERT OR REPLACE INTO agent VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                INSERT OR REPLACE INTO agent VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """)
             for record in records {
                 try upsert.execute(arguments: record.databaseArguments)
@@ -150,6 +157,7 @@ extension AgentRecord {
             call?.callId.value, call?.direction.rawValue, call?.queueId?.value, call?.offerId?.value,
             call?.wrapUpMs, call?.maxNoAnswer, call?.declineWithdraws,
             connected, clientId?.value, disconnectDeadline?.millisecondsSinceEpoch, missedOffers, version,
+            endedCallIds.map(\.value).joined(separator: " "), grantedRequestIds.map(\.value).joined(separator: " "),
         ]
     }
 
@@ -186,6 +194,8 @@ extension AgentRecord {
             clientId: try (row["clientId"] as String?).map { try ClientID($0) },
             disconnectDeadline: time("disconnectDeadline"),
             missedOffers: row["missedOffers"],
+            endedCallIds: try (row["endedCallIds"] as String).split(separator: " ").map { try CallID(String($0)) },
+            grantedRequestIds: try (row["grantedRequestIds"] as String).split(separator: " ").map { try RequestID(String($0)) },
             version: row["version"])
     }
 }

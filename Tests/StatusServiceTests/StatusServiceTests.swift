@@ -38,11 +38,15 @@ struct StatusServiceTests {
             #expect(event.to.presence == .ready)
             #expect(event.cause == .command)
 
+            let lunch = try await bus.command("a1", .setPresence, presence: .withdrawn, reason: "lunch")
+            #expect(lunch.status?.version == 3)
+            #expect(lunch.status?.display == "lunch")
+            // Applied again, the repeat would make the agent ready: it must only be answered.
             let repeated = try await bus.command("a1", .setPresence, presence: .ready, commandId: "ready-1")
             #expect(repeated == ready, "the repeat gets the very same reply")
-            let lunch = try await bus.command("a1", .setPresence, presence: .withdrawn, reason: "lunch")
-            #expect(lunch.status?.version == 3, "the repeat did not make a version of its own")
-            #expect(lunch.status?.display == "lunch")
+            let retainedAfter = try await bus.retainedStatus("a1")
+            #expect(retainedAfter.version == 3)
+            #expect(retainedAfter.display == "lunch", "the repeat was not applied")
         }
     }
 
