@@ -126,11 +126,10 @@ public final class AgentStore: Sendable {
 
     /// The reply given to `commandId` for `agentId`, when that command was applied.
     public func reply(to commandId: CommandID, of agentId: AgentID) throws -> [UInt8]? {
-        try database.read { db in
-            try Data.fetchOne(
-                db, sql: "SELECT reply FROM appliedCommand WHERE agentId = ? AND commandId = ?",
-                arguments: [agentId.value, commandId.value]
-            ).map { Array($0) }
+        // One prepared statement and no transaction: this runs for every command.
+        try database.inDatabase { db in
+            let statement = try db.cachedStatement(sql: "SELECT reply FROM appliedCommand WHERE agentId = ? AND commandId = ?")
+            return try Data.fetchOne(statement, arguments: [agentId.value, commandId.value]).map { Array($0) }
         }
     }
 

@@ -53,6 +53,18 @@ public struct MessageCodec: Sendable {
     /// - Throws: ``MessageError`` with code `invalid-field` when a value cannot be
     ///   written as JSON: a ``Timestamp`` outside the years 0000–9999.
     public func encode<P: Payload>(_ payload: P) throws(MessageError) -> [UInt8] {
+        // The payloads published for every change are written without JSONEncoder (same bytes).
+        if let writable = payload as? any JSONWritable {
+            var writer = JSONWriter()
+            try writable.write(to: &writer)
+            return writer.bytes
+        }
+        return try encodeWithFoundation(payload)
+    }
+
+    /// Encodes `payload` with `JSONEncoder`: what ``encode(_:)`` does for every payload but the
+    /// hot ones, whose hand-written JSON the tests compare with this.
+    public func encodeWithFoundation<P: Payload>(_ payload: P) throws(MessageError) -> [UInt8] {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         do {
