@@ -7,6 +7,8 @@ import Metrics
 ///
 /// - `status_commands_total{result}`: commands `applied`, `refused`, or `repeated` (a known commandId).
 /// - `status_reservations_total{result}`: reservations `granted` or `refused`.
+/// - `status_refusals_total{code}`: every refused command or request, by code (`not-routable`
+///   and `not-in-wrap-up` included).
 /// - `status_rejected_messages_total{code}`: payloads refused as bad input, by error code.
 /// - `status_ignored_messages_total`: valid messages with nothing to apply (a stale call event).
 /// - `status_agents{display}`: agents by wall-board display state.
@@ -39,6 +41,7 @@ final class StatusMetrics {
 
     func command(_ result: String) { count("status_commands_total", "result", result) }
     func reservation(_ result: String) { count("status_reservations_total", "result", result) }
+    func refused(_ code: ErrorCode) { count("status_refusals_total", "code", code.rawValue) }
     func rejected(_ code: ErrorCode) { count("status_rejected_messages_total", "code", code.rawValue) }
     func ignored() { count("status_ignored_messages_total", "kind", "call-event") }
 

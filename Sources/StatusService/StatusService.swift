@@ -260,6 +260,7 @@ private struct StatusLoop {
         _ message: MQTTMessage, _ refusal: Refusal, correlation: Reply.Correlation? = nil, replyTo: ReplyTopic? = nil,
         status: AgentStatus? = nil
     ) {
+        metrics.refused(refusal.code)
         if let correlation, let replyTo,
             let reply = encode(Reply.failure(correlation, .init(code: refusal.code, message: refusal.message), status: status))
         {

@@ -229,6 +229,8 @@ struct StatusServiceMetricsTests {
             #expect(text.contains(#"status_commands_total{result="applied"} 2"#))
             #expect(text.contains(#"status_commands_total{result="refused"} 1"#))
             #expect(text.contains(#"status_rejected_messages_total{code="unknown-reason"} 1"#))
+            #expect(text.contains(#"status_refusals_total{code="unknown-reason"} 1"#))
+            #expect(text.contains(#"status_refusals_total{code="not-routable"} 1"#))
             #expect(text.contains(#"status_reservations_total{result="granted"} 1"#))
             #expect(text.contains(#"status_reservations_total{result="refused"} 1"#))
             #expect(text.contains(#"status_agents{display="ringing"} 1"#))
