@@ -2,6 +2,7 @@ public import AgentState
 import Foundation
 import GRDB
 public import Messages
+import Synchronization
 
 /// The status service's database: every agent's record and the replies of applied commands,
 /// in SQLite (WAL mode) under `--data-dir`.
@@ -33,6 +34,10 @@ public final class AgentStore: Sendable {
     }
 
     private let database: DatabaseQueue
+    /// Where each applied command's row is: the table is written in arrival order (its pages
+    /// are appended, never split at random), and found by this in-memory index of
+    /// hash(agent id, command id) → row id, rebuilt from the table when the store opens.
+    private let commandRows = Mutex<[Int: Int64]>([:])
 
     /// Opens (creating when needed) `status.sqlite` in `directory`. Only one process may use
     /// it at a time: a second one fails to open it.
@@ -46,9 +51,24 @@ public final class AgentStore: Sendable {
             // Hold the lock for the connection's life, so a second status service on the same
             // directory fails at once instead of writing beside this one.
             try db.execute(sql: "PRAGMA locking_mode = EXCLUSIVE")
+            // Every agent's page stays in memory (64 MiB holds far more than 50k agents).
+            try db.execute(sql: "PRAGMA cache_size = -65536")
         }
         database = try DatabaseQueue(path: directory + "/status.sqlite", configuration: configuration)
         try Self.migrator.migrate(database)
+        let rows = try database.read { db in
+            try Row.fetchCursor(db, sql: "SELECT id, agentId, commandId FROM appliedCommand").map { row in
+                (Self.key(row["agentId"], row["commandId"]), row["id"] as Int64)
+            }.reduce(into: [Int: Int64]()) { $0[$1.0] = $1.1 }
+        }
+        commandRows.withLock { $0 = rows }
+    }
+
+    private static func key(_ agentId: String, _ commandId: String) -> Int {
+        var hasher = Hasher()
+        hasher.combine(agentId)
+        hasher.combine(commandId)
+        return hasher.finalize()
     }
 
     private static var migrator: DatabaseMigrator {
@@ -93,6 +113,18 @@ public final class AgentStore: Sendable {
                 ALTER TABLE agent ADD COLUMN grantedRequestIds TEXT NOT NULL DEFAULT '';
                 """)
         }
+        migrator.registerMigration("v3: applied commands in arrival order") { db in
+            try db.execute(sql: """
+                DROP TABLE appliedCommand;
+                CREATE TABLE appliedCommand (
+                    id INTEGER PRIMARY KEY,
+                    agentId TEXT NOT NULL,
+                    commandId TEXT NOT NULL,
+                    reply BLOB NOT NULL,
+                    appliedAt INTEGER NOT NULL
+                );
+                """)
+        }
         return migrator
     }
 
@@ -115,31 +147,48 @@ public final class AgentStore: Sendable {
             for record in records {
                 try upsert.execute(arguments: record.databaseArguments)
             }
-            let remember = try db.cachedStatement(sql: "INSERT OR REPLACE INTO appliedCommand VALUES (?, ?, ?, ?)")
+            let remember = try db.cachedStatement(
+                sql: "INSERT INTO appliedCommand (agentId, commandId, reply, appliedAt) VALUES (?, ?, ?, ?)")
+            var added: [(Int, Int64)] = []
             for command in commands {
                 try remember.execute(arguments: [
                     command.agentId.value, command.commandId.value, Data(command.reply), command.at.millisecondsSinceEpoch,
                 ])
+                added.append((Self.key(command.agentId.value, command.commandId.value), db.lastInsertedRowID))
+            }
+            // Indexed once the rows are written; a rolled-back transaction throws before this.
+            commandRows.withLock { rows in
+                for (key, id) in added { rows[key] = id }
             }
         }
     }
 
     /// The reply given to `commandId` for `agentId`, when that command was applied.
     public func reply(to commandId: CommandID, of agentId: AgentID) throws -> [UInt8]? {
-        // One prepared statement and no transaction: this runs for every command.
-        try database.inDatabase { db in
-            let statement = try db.cachedStatement(sql: "SELECT reply FROM appliedCommand WHERE agentId = ? AND commandId = ?")
-            return try Data.fetchOne(statement, arguments: [agentId.value, commandId.value]).map { Array($0) }
+        // Most commands are new: the in-memory index says so without reading the database.
+        guard let id = commandRows.withLock({ $0[Self.key(agentId.value, commandId.value)] }) else { return nil }
+        return try database.inDatabase { db in
+            let statement = try db.cachedStatement(sql: "SELECT agentId, commandId, reply FROM appliedCommand WHERE id = ?")
+            guard let row = try Row.fetchOne(statement, arguments: [id]),
+                row["agentId"] == agentId.value, row["commandId"] == commandId.value
+            else { return nil }  // a hash collision: not this command
+            return Array(row["reply"] as Data)
         }
     }
 
-    /// Forgets command replies applied before `cutoff`; returns how many.
+    /// Forgets command replies applied before `cutoff`; returns how many. The rows are in
+    /// arrival order, so this reads only the rows it deletes (and one more).
     @discardableResult
     public func forgetCommands(appliedBefore cutoff: Timestamp) throws -> Int {
-        try database.write { db in
-            try db.execute(sql: "DELETE FROM appliedCommand WHERE appliedAt < ?", arguments: [cutoff.millisecondsSinceEpoch])
-            return db.changesCount
+        let (deleted, firstKept) = try database.write { db -> (Int, Int64) in
+            let firstKept = try Int64.fetchOne(
+                db, sql: "SELECT id FROM appliedCommand WHERE appliedAt >= ? ORDER BY id LIMIT 1",
+                arguments: [cutoff.millisecondsSinceEpoch]) ?? Int64.max
+            try db.execute(sql: "DELETE FROM appliedCommand WHERE id < ?", arguments: [firstKept])
+            return (db.changesCount, firstKept)
         }
+        if deleted > 0 { commandRows.withLock { rows in rows = rows.filter { $0.value >= firstKept } } }
+        return deleted
     }
 }
 

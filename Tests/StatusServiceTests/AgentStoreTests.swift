@@ -35,13 +35,16 @@ struct AgentStoreTests {
             idle.activityUntil = nil
             idle.reason = nil
             idle.presence = .ready
+            let command = AgentStore.AppliedCommand(
+                agentId: try AgentID("a1"), commandId: try CommandID("cmd-1"), reply: Array("reply".utf8), at: .now)
             do {
                 let store = try AgentStore(directory: directory)
-                try store.save(records: [Self.record, idle], commands: [])
+                try store.save(records: [Self.record, idle], commands: [command])
             }
             let reopened = try AgentStore(directory: directory)
             let loaded = try reopened.loadAgents().sorted { $0.agentId < $1.agentId }
             #expect(loaded == [Self.record, idle])
+            #expect(try reopened.reply(to: command.commandId, of: command.agentId) == command.reply, "applied commands are known again")
         }
     }
 
