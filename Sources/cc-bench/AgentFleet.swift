@@ -266,7 +266,7 @@ struct AgentFleet {
             return nil
         }
         guard let agent = agentByStatusTopic[message.topic], !message.payload.isEmpty else { return nil }
-        guard let version = try? codec.decode(AgentStatus.self, from: message.payload).version else {
+        guard let version = Self.version(in: message.payload) else {
             unexpectedVersions += 1
             return nil
         }
@@ -286,8 +286,32 @@ struct AgentFleet {
         return nil
     }
 
+    /// The snapshot's `version`, read without decoding the rest: a full `JSONDecoder` decode is
+    /// the client's cost, not the service's, and the raw baseline does no such work either.
+    /// (The tests check every field of the snapshots; here only the version matters.)
+    static func version(in payload: [UInt8]) -> Int? {
+        let key = Array(#""version":"#.utf8)
+        guard payload.count > key.count else { return nil }
+        var start = payload.count - key.count
+        while start >= 0, !payload[start..<start + key.count].elementsEqual(key) { start -= 1 }
+        guard start >= 0 else { return nil }
+        var value = 0
+        var index = start + key.count
+        while index < payload.count, let digit = payload[index].wholeNumberDigit {
+            value = value * 10 + digit
+            index += 1
+        }
+        return index > start + key.count ? value : nil
+    }
+
     /// Gives up on the commands still awaited (they were counted lost).
     private mutating func writeOffPending() {
         for agent in pending.indices where pending[agent] > 0 { pending[agent] = 0 }
+    }
+}
+
+extension UInt8 {
+    fileprivate var wholeNumberDigit: Int? {
+        (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(self) ? Int(self - UInt8(ascii: "0")) : nil
     }
 }
