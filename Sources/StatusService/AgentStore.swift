@@ -140,9 +140,12 @@ public final class AgentStore: Sendable {
     }
 
     /// Writes `records` and `commands` in one transaction.
-    public func save(records: some Collection<AgentRecord>, commands: some Collection<AppliedCommand>) throws {
+    ///
+    /// The write runs on the database's own thread; the caller's executor (the MQTT network
+    /// thread, for the service) is free meanwhile to read and write the socket.
+    public func save(records: [AgentRecord], commands: [AppliedCommand]) async throws {
         guard !records.isEmpty || !commands.isEmpty else { return }
-        try database.write { db in
+        try await database.write { db in
             let upsert = try db.cachedStatement(sql: """
                 INSERT OR REPLACE INTO agent VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """)

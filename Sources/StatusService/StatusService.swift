@@ -305,7 +305,7 @@ private struct StatusLoop {
     private mutating func flush() async throws {
         defer { batch = Batch() }
         do {
-            try service.store.save(records: batch.records.values, commands: batch.commands)
+            try await service.store.save(records: Array(batch.records.values), commands: batch.commands)
         } catch {
             service.logger.critical("cannot store agent changes; stopping", metadata: ["error": "\(error)"])
             throw error

@@ -7,10 +7,10 @@ import Testing
 /// The status service's database on its own: what is saved is what is loaded.
 @Suite("agent store")
 struct AgentStoreTests {
-    func withDirectory(_ body: (String) throws -> Void) throws {
+    func withDirectory(_ body: (String) async throws -> Void) async throws {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("agent-store-\(UUID().uuidString)").path
         defer { try? FileManager.default.removeItem(atPath: directory) }
-        try body(directory)
+        try await body(directory)
     }
 
     static let record = AgentRecord(
@@ -26,8 +26,8 @@ struct AgentStoreTests {
         endedCallIds: [try! CallID("c0"), try! CallID("c-1")], grantedRequestIds: [try! RequestID("r1")], version: 42)
 
     @Test("every field of a record comes back as it was saved, also after reopening")
-    func roundTrip() throws {
-        try withDirectory { directory in
+    func roundTrip() async throws {
+        try await withDirectory { directory in
             var idle = Self.record
             idle.agentId = try AgentID("a2")
             idle.call = nil
@@ -39,7 +39,7 @@ struct AgentStoreTests {
                 agentId: try AgentID("a1"), commandId: try CommandID("cmd-1"), reply: Array("reply".utf8), at: .now)
             do {
                 let store = try AgentStore(directory: directory)
-                try store.save(records: [Self.record, idle], commands: [command])
+                try await store.save(records: [Self.record, idle], commands: [command])
             }
             let reopened = try AgentStore(directory: directory)
             let loaded = try reopened.loadAgents().sorted { $0.agentId < $1.agentId }
@@ -49,11 +49,11 @@ struct AgentStoreTests {
     }
 
     @Test("an applied command's reply is found by agent and command id until it is forgotten")
-    func commands() throws {
-        try withDirectory { directory in
+    func commands() async throws {
+        try await withDirectory { directory in
             let store = try AgentStore(directory: directory)
             let at = Timestamp(millisecondsSinceEpoch: 1_780_000_000_000)
-            try store.save(
+            try await store.save(
                 records: [Self.record],
                 commands: [.init(agentId: try AgentID("a1"), commandId: try CommandID("cmd-1"), reply: [1, 2, 3], at: at)])
             #expect(try store.reply(to: try CommandID("cmd-1"), of: try AgentID("a1")) == [1, 2, 3])
@@ -65,10 +65,10 @@ struct AgentStoreTests {
     }
 
     @Test("a second store on the same directory is refused while the first is open")
-    func exclusive() throws {
-        try withDirectory { directory in
+    func exclusive() async throws {
+        try await withDirectory { directory in
             let first = try AgentStore(directory: directory)
-            try first.save(records: [Self.record], commands: [])
+            try await first.save(records: [Self.record], commands: [])
             #expect(throws: (any Error).self) { _ = try AgentStore(directory: directory).loadAgents() }
         }
     }
