@@ -18,6 +18,12 @@ final class Connection: @unchecked Sendable {
     let network = NetworkThread()
 
     /// What the callbacks and the callers share.
+    /// A caller waiting for the connection or the publisher window.
+    struct Waiter {
+        var id: Int
+        var continuation: CheckedContinuation<Void, any Error>
+    }
+
     struct State {
         enum Phase {
             /// `run()` has not started yet.
@@ -30,7 +36,7 @@ final class Connection: @unchecked Sendable {
             case stopped(MQTTError)
         }
         var phase = Phase.idle
-        var readinessWaiters: [CheckedContinuation<Void, any Error>] = []
+        var readinessWaiters: [Waiter] = []
         var startup: CheckedContinuation<Void, any Error>?
         var subscriptions: [Int: (filters: [TopicFilter], qos: QoS, buffer: SubscriptionBuffer)] = [:]
         var nextSubscriptionID = 0
@@ -39,7 +45,8 @@ final class Connection: @unchecked Sendable {
         var pendingSubscribes: [Int32: (filters: [TopicFilter], continuation: CheckedContinuation<Void, any Error>)] = [:]
         /// QoS 1 publishes not yet acknowledged, with the caller waiting for the PUBACK, if any.
         var unacknowledged: [Int32: CheckedContinuation<Void, any Error>?] = [:]
-        var windowWaiters: [CheckedContinuation<Void, any Error>] = []
+        var windowWaiters: [Waiter] = []
+        var nextWaiterID = 0
         /// Retained messages published again after every reconnection (``MQTTClient/announce(_:payload:)``).
         var announcements: [String: [UInt8]] = [:]
         var refusal: String?
@@ -110,7 +117,8 @@ final class Connection: @unchecked Sendable {
     private func fail(with error: MQTTError) {
         let (waiters, buffers) = state.withLock { state in
             state.phase = .stopped(error)
-            var waiters = state.readinessWaiters + state.windowWaiters + state.pendingSubscribes.values.map(\.continuation)
+            var waiters = (state.readinessWaiters + state.windowWaiters).map(\.continuation)
+            waiters += state.pendingSubscribes.values.map(\.continuation)
             waiters += state.unacknowledged.values.compactMap { $0 }
             if let startup = state.startup { waiters.append(startup) }
             let buffers = state.subscriptions.values.map(\.buffer)
@@ -284,7 +292,7 @@ final class Connection: @unchecked Sendable {
             if case .running(connected: false) = state.phase { reconnected = true }
             state.phase = .running(connected: true)
             let startup = state.startup
-            let waiters = state.readinessWaiters
+            let waiters = state.readinessWaiters.map(\.continuation)
             state.startup = nil
             state.readinessWaiters = []
             var byQoS: [QoS: [TopicFilter]] = [:]
@@ -320,7 +328,7 @@ final class Connection: @unchecked Sendable {
             guard let entry = state.unacknowledged.removeValue(forKey: messageID) else {
                 return (nil as CheckedContinuation<Void, any Error>?, nil as CheckedContinuation<Void, any Error>?)
             }
-            let windowWaiter = state.windowWaiters.isEmpty ? nil : state.windowWaiters.removeFirst()
+            let windowWaiter = state.windowWaiters.isEmpty ? nil : state.windowWaiters.removeFirst().continuation
             return (entry, windowWaiter)
         }
         if reasonCode >= 0x80 {
@@ -369,14 +377,52 @@ final class Connection: @unchecked Sendable {
             }
         }
         if ready { return }
-        try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
-            state.withLock { state in
-                switch state.phase {
-                case .running(let isConnected) where !connected || isConnected: continuation.resume()
-                case .stopped(let error): continuation.resume(throwing: error)
-                case .idle, .starting, .running: state.readinessWaiters.append(continuation)
+        try await wait(in: .readiness) { state in
+            switch state.phase {
+            case .running(let isConnected) where !connected || isConnected: .success(())
+            case .stopped(let error): .failure(error)
+            case .idle, .starting, .running: nil
+            }
+        }
+    }
+
+    /// Where a caller waits: for the connection, or for room in the publisher window.
+    private enum WaitQueue {
+        case readiness
+        case window
+    }
+
+    /// Waits in `queue` unless `settle` decides at once (nil: wait). Cancelling the waiting
+    /// task ends the wait with `CancellationError`, so a service told to stop during a broker
+    /// outage is not held by a publish that waits for a reconnection.
+    private func wait(in queue: WaitQueue, settle: (State) -> Result<Void, any Error>?) async throws {
+        let id = state.withLock { state in
+            state.nextWaiterID += 1
+            return state.nextWaiterID
+        }
+        try await withTaskCancellationHandler {
+            try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
+                let settled: Result<Void, any Error>? = state.withLock { state in
+                    if Task.isCancelled { return .failure(CancellationError()) }
+                    if let settled = settle(state) { return settled }
+                    switch queue {
+                    case .readiness: state.readinessWaiters.append(Waiter(id: id, continuation: continuation))
+                    case .window: state.windowWaiters.append(Waiter(id: id, continuation: continuation))
+                    }
+                    return nil
+                }
+                if let settled { continuation.resume(with: settled) }
+            }
+        } onCancel: {
+            let waiter: Waiter? = state.withLock { state in
+                switch queue {
+                case .readiness:
+                    state.readinessWaiters.firstIndex { $0.id == id }.map { state.readinessWaiters.remove(at: $0) }
+                case .window:
+                    state.windowWaiters.firstIndex { $0.id == id }.map { state.windowWaiters.remove(at: $0) }
                 }
             }
+            waiter?.continuation.resume(throwing: CancellationError())
         }
     }
 
@@ -437,17 +483,11 @@ final class Connection: @unchecked Sendable {
 
     /// The publisher window: waits while `maxInflightMessages` QoS 1 publishes are unacknowledged.
     private func waitForWindow() async throws {
-        while state.withLock({ $0.unacknowledged.count >= configuration.maxInflightMessages }) {
-            try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
-                state.withLock { state in
-                    if case .stopped(let error) = state.phase {
-                        continuation.resume(throwing: error)
-                    } else if state.unacknowledged.count < configuration.maxInflightMessages {
-                        continuation.resume()
-                    } else {
-                        state.windowWaiters.append(continuation)
-                    }
-                }
+        let limit = configuration.maxInflightMessages
+        while state.withLock({ $0.unacknowledged.count >= limit }) {
+            try await wait(in: .window) { state in
+                if case .stopped(let error) = state.phase { return .failure(error) }
+                return state.unacknowledged.count < limit ? .success(()) : nil
             }
         }
     }

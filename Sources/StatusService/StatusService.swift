@@ -63,7 +63,13 @@ public final class StatusService: Service {
         try await withTaskExecutorPreference(mqtt.networkExecutor) {
             try await cancelWhenGracefulShutdown {
                 var loop = StatusLoop(service: self, machine: machine, subscription: self.subscription)
-                try await loop.run()
+                do {
+                    try await loop.run()
+                } catch is CancellationError {
+                    // Told to stop while publications waited for the broker: they are stored,
+                    // and the snapshots are published again at the next start.
+                    self.logger.notice("stopped with publications waiting for the broker")
+                }
             }
         }
         // QoS 0: written before the clean DISCONNECT when connected, dropped at once when not,

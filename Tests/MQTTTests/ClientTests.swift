@@ -86,6 +86,21 @@ struct ClientTests {
         }
     }
 
+    @Test("a QoS 1 publish waiting for the broker to come back ends with CancellationError when its task is cancelled",
+          .timeLimit(.minutes(1)))
+    func cancelWaitingPublish() async throws {
+        try await withBroker { broker in
+            try await withClient(broker.clientConfiguration()) { client in
+                try await client.publish("test/cancel", payload: [0], waitForAcknowledgement: true)
+                broker.stop()
+                let waiting = Task { try await client.publish("test/cancel", payload: [1], waitForAcknowledgement: true) }
+                try await Task.sleep(for: .milliseconds(300))
+                waiting.cancel()
+                await #expect(throws: CancellationError.self) { try await waiting.value }
+            }
+        }
+    }
+
     @Test("with a persistent session, what was published while the client was away arrives in a subscription made before run()", arguments: versions)
     func persistentSession(version: MQTTConfiguration.ProtocolVersion) async throws {
         try await withBroker { broker in

@@ -488,5 +488,22 @@ struct StatusServiceStopTests {
             #expect(service.process.exitCode == 0, "it exited by itself within 5 s: \(service.output)")
         }
     }
+
+    @Test("SIGTERM while a change waits for the broker to come back stops it cleanly", .timeLimit(.minutes(1)))
+    func stopWithPublicationWaiting() async throws {
+        try await withBus { bus, broker, data in
+            let service = try await StatusServiceProcess.start(broker: broker, dataDirectory: data, observer: bus.client)
+            _ = try await bus.command("s2", .setPresence, presence: .ready)
+            _ = try await bus.reserve("s2", call: "call-s2", wrapUpMs: 300)
+            try await bus.callEvent("call-s2", .answered, agent: "s2")
+            try await bus.callEvent("call-s2", .ended, agent: "s2")
+            _ = try await bus.status(of: "s2", in: try await bus.statuses()) { $0.activity == .wrapUp }
+            broker.stop()
+            // The end of wrap-up is stored, and its snapshot waits for the broker.
+            try await Task.sleep(for: .milliseconds(800))
+            service.process.signalAndWait(SIGTERM, timeout: 10)
+            #expect(service.process.exitCode == 0, "it exited by itself: \(service.output)")
+        }
+    }
 }
 
