@@ -32,7 +32,7 @@ public final class StatusService: Service {
     /// How many messages one batch (one transaction) takes at most.
     static let batchSize = 512
     /// How long a repeated `commandId` is recognised.
-    static let commandMemory: Duration = .seconds(24 * 3600)
+    static let commandMemoryMs = 24 * 3_600_000
 
     public init(settings: ServiceSettings, rules: AgentStateMachine.Settings, mqtt: MQTTClient, store: AgentStore, logger: Logger) {
         self.settings = settings
@@ -51,7 +51,7 @@ public final class StatusService: Service {
         let records = try store.loadAgents()
         let machine = AgentStateMachine(settings: rules, agents: records)
         logger.info("loaded agents", metadata: ["agents": "\(records.count)"])
-        try store.forgetCommands(appliedBefore: Timestamp.now.advanced(byMilliseconds: -Self.commandMemoryMs))
+        try forgetOldCommands(at: .now)
 
         // The broker handles one client's packets in order: once the catalogue's PUBACK is in,
         // the SUBSCRIBE sent on connecting has been handled too, so `online` means subscribed.
@@ -79,7 +79,10 @@ public final class StatusService: Service {
         logger.info("status service stopped")
     }
 
-    static var commandMemoryMs: Int { Int(commandMemory.components.seconds * 1000) }
+    /// Forgets the replies of commands applied longer ago than ``commandMemoryMs``.
+    fileprivate func forgetOldCommands(at now: Timestamp) throws {
+        try store.forgetCommands(appliedBefore: now.advanced(byMilliseconds: -Self.commandMemoryMs))
+    }
 }
 
 /// The service's one consuming loop; it owns the state machine.
@@ -149,7 +152,7 @@ private struct StatusLoop {
         try await flush()
         if now >= nextPrune {
             nextPrune = now.advanced(byMilliseconds: 3_600_000)
-            try service.store.forgetCommands(appliedBefore: now.advanced(byMilliseconds: -StatusService.commandMemoryMs))
+            try service.forgetOldCommands(at: now)
         }
     }
 

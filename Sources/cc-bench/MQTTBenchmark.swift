@@ -18,11 +18,7 @@ struct MQTTBenchmark: AsyncParsableCommand {
             """
     )
 
-    @Option(name: .customLong("mqtt-host"), help: "Broker host.")
-    var host = "127.0.0.1"
-
-    @Option(name: .customLong("mqtt-port"), help: "Broker port.")
-    var port = 1883
+    @OptionGroup var broker: BrokerOptions
 
     @Option(name: .customLong("mqtt-protocol"), help: "5 or 3.1.1.")
     var protocolVersion = "5"
@@ -53,7 +49,7 @@ struct MQTTBenchmark: AsyncParsableCommand {
 
     func run() async throws {
         let version = MQTTConfiguration.ProtocolVersion(rawValue: protocolVersion)!
-        print("cc-bench mqtt: broker \(host):\(port), MQTT \(version.rawValue), \(payloadBytes)-byte payload, QoS 1, \(runs) runs")
+        print("cc-bench mqtt: broker \(broker.host):\(broker.port), MQTT \(version.rawValue), \(payloadBytes)-byte payload, QoS 1, \(runs) runs")
         var raw: [Figures] = []
         var onNetworkThread: [Figures] = []
         var onGlobalExecutor: [Figures] = []
@@ -92,12 +88,12 @@ struct MQTTBenchmark: AsyncParsableCommand {
     // MARK: Raw baseline
 
     private func rawRoundTrips(_ version: MQTTConfiguration.ProtocolVersion, run: Int) throws -> RoundTrips {
-        try RawBaseline(host: host, port: port, protocolVersion: version)
+        try RawBaseline(host: broker.host, port: broker.port, protocolVersion: version)
             .roundTrips(prefix: topicPrefix("raw", run), count: count, payloadBytes: payloadBytes)
     }
 
     private func rawThroughput(_ version: MQTTConfiguration.ProtocolVersion, run: Int) throws -> Double {
-        try RawBaseline(host: host, port: port, protocolVersion: version)
+        try RawBaseline(host: broker.host, port: broker.port, protocolVersion: version)
             .throughput(prefix: topicPrefix("raw-pipelined", run), count: pipelined, window: window, payloadBytes: payloadBytes)
     }
 
@@ -156,7 +152,7 @@ struct MQTTBenchmark: AsyncParsableCommand {
         var logger = Logger(label: "cc-bench")
         logger.logLevel = .warning
         func configuration(_ role: String) -> MQTTConfiguration {
-            MQTTConfiguration(host: host, port: port, clientID: "\(prefix)-\(role)".replacingOccurrences(of: "/", with: "-"), protocolVersion: version)
+            MQTTConfiguration(host: broker.host, port: broker.port, clientID: "\(prefix)-\(role)".replacingOccurrences(of: "/", with: "-"), protocolVersion: version)
         }
         let responder = try MQTTClient(configuration: configuration("responder"), logger: logger)
         let requester = try MQTTClient(configuration: configuration("requester"), logger: logger)

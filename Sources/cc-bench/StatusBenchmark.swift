@@ -26,11 +26,7 @@ struct StatusBenchmark: AsyncParsableCommand {
             """
     )
 
-    @Option(name: .customLong("mqtt-host"), help: "Broker host.")
-    var host = "127.0.0.1"
-
-    @Option(name: .customLong("mqtt-port"), help: "Broker port.")
-    var port = 1883
+    @OptionGroup var broker: BrokerOptions
 
     @Option(help: "Numbers of agents to measure with, increasing, comma-separated.")
     var agents = "1000,10000,50000"
@@ -82,15 +78,15 @@ struct StatusBenchmark: AsyncParsableCommand {
         try FileManager.default.createDirectory(at: work, withIntermediateDirectories: true)
         let instance = "cc-bench-\(getpid())"
         let service = StatusServiceProcess(
-            executable: statusServicePath, host: host, port: port, dataDirectory: work.appendingPathComponent("data"),
+            executable: statusServicePath, host: broker.host, port: broker.port, dataDirectory: work.appendingPathComponent("data"),
             instance: instance, logFile: work.appendingPathComponent("status-service.log"))
         defer { service.stop() }
-        print("cc-bench status: broker \(host):\(port), \(statusServicePath), data in \(work.path)")
+        print("cc-bench status: broker \(broker.host):\(broker.port), \(statusServicePath), data in \(work.path)")
         print("  agents \(agents), \(count) sequential round trips, \(pipelined) sustained commands with \(window) in flight, MQTT 5, QoS 1")
 
         var logger = Logger(label: "cc-bench")
         logger.logLevel = .warning
-        let client = try MQTTClient(configuration: MQTTConfiguration(host: host, port: port, clientID: instance), logger: logger)
+        let client = try MQTTClient(configuration: MQTTConfiguration(host: broker.host, port: broker.port, clientID: instance), logger: logger)
         let results = try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { try await client.run() }
             defer { group.cancelAll() }
@@ -133,7 +129,7 @@ struct StatusBenchmark: AsyncParsableCommand {
         print("  \(total) agents loaded (\(load.seen) created, \(Int(load.rate)) commands/s), "
             + "\(fleet.snapshotBytes)-byte snapshots, status-service resident \(megabytes(memoryAfterLoad?.resident)) MB")
 
-        let raw = RawBaseline(host: host, port: port, protocolVersion: .v5)
+        let raw = RawBaseline(host: broker.host, port: broker.port, protocolVersion: .v5)
         let prefix = "bench/\(getpid())/status-\(total)"
         let rawRoundTrips = try raw.roundTrips(prefix: "\(prefix)/raw", count: count, payloadBytes: fleet.snapshotBytes)
         let rawRate = try raw.throughput(

@@ -199,14 +199,10 @@ struct StatusServiceCatalogueTests {
         let file = FileManager.default.temporaryDirectory.appendingPathComponent("statuses-\(UUID().uuidString).json")
         try Data(try MessageCodec().encode(catalogue)).write(to: file)
         defer { try? FileManager.default.removeItem(at: file) }
-        let log = FileManager.default.temporaryDirectory.appendingPathComponent("statuses-\(UUID().uuidString).log")
-        defer { try? FileManager.default.removeItem(at: log) }
-        let process = try ChildProcess(
-            executable: Products.path("status-service"), arguments: ["--statuses", file.path], logFile: log)
-        while process.isRunning { try await Task.sleep(for: .milliseconds(20)) }
-        #expect(process.exitCode == 2)
-        #expect(process.output.contains("invalid --statuses:"))
-        #expect(process.output.contains("needs the reason 'no-answer' of presence withdrawn"))
+        let (status, output) = try await StatusServiceProcess.runToEnd(["--statuses", file.path])
+        #expect(status == 2)
+        #expect(output.contains("invalid --statuses:"))
+        #expect(output.contains("needs the reason 'no-answer' of presence withdrawn"))
     }
 }
 
@@ -405,17 +401,9 @@ struct StatusServiceRestartTests {
 /// The operator's interface of the executable (DESIGN section 7).
 @Suite("status-service command line")
 struct StatusServiceCommandLineTests {
-    func run(_ arguments: [String]) async throws -> (status: Int32, output: String) {
-        let log = FileManager.default.temporaryDirectory.appendingPathComponent("status-cli-\(UUID().uuidString).log")
-        defer { try? FileManager.default.removeItem(at: log) }
-        let process = try ChildProcess(executable: Products.path("status-service"), arguments: arguments, logFile: log)
-        while process.isRunning { try await Task.sleep(for: .milliseconds(20)) }
-        return (process.exitCode ?? -1, process.output)
-    }
-
     @Test("--help lists every option of DESIGN section 7 with its variable and default")
     func help() async throws {
-        let (status, output) = try await run(["--help"])
+        let (status, output) = try await StatusServiceProcess.runToEnd(["--help"])
         #expect(status == 0)
         for option in [
             "--mqtt-host", "--mqtt-port", "--mqtt-username", "--mqtt-password", "--mqtt-tls-ca", "--data-dir", "--instance",
@@ -432,13 +420,13 @@ struct StatusServiceCommandLineTests {
     func failures() async throws {
         let data = FileManager.default.temporaryDirectory.appendingPathComponent("status-cli-\(UUID().uuidString)").path
         defer { try? FileManager.default.removeItem(atPath: data) }
-        let unknown = try await run(["--frobnicate", "1"])
+        let unknown = try await StatusServiceProcess.runToEnd(["--frobnicate", "1"])
         #expect(unknown.status == 2)
         #expect(unknown.output == "status-service: invalid option '--frobnicate': unknown (see --help)\n")
-        let badValue = try await run(["--login-presence", "withdrawn"])
+        let badValue = try await StatusServiceProcess.runToEnd(["--login-presence", "withdrawn"])
         #expect(badValue.status == 2)
         #expect(badValue.output.contains("invalid --login-presence: expected unavailable or ready"))
-        let unreachable = try await run(["--mqtt-port", "1", "--data-dir", data, "--log-level", "error"])
+        let unreachable = try await StatusServiceProcess.runToEnd(["--mqtt-port", "1", "--data-dir", data, "--log-level", "error"])
         #expect(unreachable.status == 1)
         #expect(unreachable.output == "status-service: cannot connect to the MQTT broker at 127.0.0.1:1: Connection refused\n")
     }

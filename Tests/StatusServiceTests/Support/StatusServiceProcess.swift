@@ -45,6 +45,16 @@ final class StatusServiceProcess: @unchecked Sendable {
         return StatusServiceProcess(process: process, instance: instance)
     }
 
+    /// Runs the executable with `arguments` until it exits by itself (for option checks that
+    /// end it at start), returning its exit code (-1 when killed by a signal) and its output.
+    static func runToEnd(_ arguments: [String]) async throws -> (status: Int32, output: String) {
+        let log = FileManager.default.temporaryDirectory.appendingPathComponent("status-service-\(UUID().uuidString).log")
+        defer { try? FileManager.default.removeItem(at: log) }
+        let process = try ChildProcess(executable: Products.path("status-service"), arguments: arguments, logFile: log)
+        while process.isRunning { try await Task.sleep(for: .milliseconds(20)) }
+        return (process.exitCode ?? -1, process.output)
+    }
+
     /// SIGKILL: no clean shutdown, no chance to write anything more.
     func kill() { process.signalAndWait(SIGKILL) }
 
