@@ -64,6 +64,12 @@ let package = Package(
             dependencies: ["Messages", .product(name: "HeapModule", package: "swift-collections")],
             swiftSettings: swiftSettings
         ),
+        // The call distribution of DESIGN section 3 as a pure state machine: no I/O, no clock.
+        .target(
+            name: "QueueDispatch",
+            dependencies: ["Messages", .product(name: "HeapModule", package: "swift-collections")],
+            swiftSettings: swiftSettings
+        ),
         // What every service executable shares: options and --help, settings, presence, the run loop.
         .target(
             name: "ServiceKit",
@@ -157,6 +163,11 @@ let package = Package(
                 "StatusService", "AgentState", "Messages", "MQTT", "TestSupport", "status-service",
                 .product(name: "Logging", package: "swift-log"),
             ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "QueueDispatchTests",
+            dependencies: ["QueueDispatch", "Messages"],
             swiftSettings: swiftSettings
         ),
         .testTarget(

@@ -10,12 +10,21 @@ public struct EnqueueRequest: Payload {
     public var caller: String?
     /// When the call arrived; the receiver's clock when absent.
     public var at: Timestamp?
+    /// Correlates the reply; required when `replyTo` is given.
+    public var requestId: RequestID?
+    /// Where the queue service answers: ok, or an error such as `unknown-queue`.
+    public var replyTo: ReplyTopic?
 
-    public init(callId: CallID, priority: Int = 0, caller: String? = nil, at: Timestamp? = nil) {
+    public init(
+        callId: CallID, priority: Int = 0, caller: String? = nil, at: Timestamp? = nil, requestId: RequestID? = nil,
+        replyTo: ReplyTopic? = nil
+    ) {
         self.callId = callId
         self.priority = priority
         self.caller = caller
         self.at = at
+        self.requestId = requestId
+        self.replyTo = replyTo
     }
 
     public init(from decoder: any Decoder) throws {
@@ -24,5 +33,8 @@ public struct EnqueueRequest: Payload {
         priority = try c.decode(Int.self, forKey: .priority, default: 0)
         caller = try c.decodeIfPresent(String.self, forKey: .caller, maxLength: 256)
         at = try c.decodeIfPresent(Timestamp.self, forKey: .at)
+        requestId = try c.decodeIfPresent(RequestID.self, forKey: .requestId)
+        replyTo = try c.decodeIfPresent(ReplyTopic.self, forKey: .replyTo)
+        try c.require(replyTo == nil || requestId != nil, .requestId, because: "when replyTo is given")
     }
 }
