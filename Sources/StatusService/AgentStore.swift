@@ -2,6 +2,7 @@ public import AgentState
 import Foundation
 import GRDB
 public import Messages
+public import ServiceKit
 import Synchronization
 
 /// The status service's database: every agent's record and the replies of applied commands,
@@ -13,11 +14,6 @@ import Synchronization
 /// power loss may lose the last transactions (the database stays consistent). With
 /// ``Durability/powerLoss`` every commit is synced (`synchronous = FULL`), once per batch.
 public final class AgentStore: Sendable {
-    public enum Durability: String, Sendable, CaseIterable {
-        case processCrash = "process-crash"
-        case powerLoss = "power-loss"
-    }
-
     /// A command reply kept so a repeated `commandId` is answered again, not applied twice.
     public struct AppliedCommand: Sendable {
         public var agentId: AgentID
@@ -42,22 +38,8 @@ public final class AgentStore: Sendable {
     /// Opens (creating when needed) `status.sqlite` in `directory`. Only one process may use
     /// it at a time: a second one fails to open it.
     public init(directory: String, durability: Durability = .processCrash) throws {
-        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        var configuration = Configuration()
-        configuration.journalMode = .wal
-        configuration.busyMode = .immediateError
-        configuration.prepareDatabase { db in
-            try db.execute(sql: "PRAGMA synchronous = \(durability == .powerLoss ? "FULL" : "NORMAL")")
-            // Hold the lock for the connection's life, so a second status service on the same
-            // directory fails at once instead of writing beside this one.
-            try db.execute(sql: "PRAGMA locking_mode = EXCLUSIVE")
-            // Every agent's page stays in memory (64 MiB holds far more than 50k agents).
-            try db.execute(sql: "PRAGMA cache_size = -65536")
-            // Checkpoint (and sync) the log every 8,000 pages rather than 1,000: fewer pauses.
-            try db.execute(sql: "PRAGMA wal_autocheckpoint = 8000")
-        }
-        database = try DatabaseQueue(path: directory + "/status.sqlite", configuration: configuration)
-        try Self.migrator.migrate(database)
+        database = try ServiceDatabase.open(
+            directory: directory, file: "status.sqlite", durability: durability, migrator: Self.migrator)
         let rows = try database.read { db in
             try Row.fetchCursor(db, sql: "SELECT id, agentId, commandId FROM appliedCommand").map { row in
                 (Self.key(row["agentId"], row["commandId"]), row["id"] as Int64)

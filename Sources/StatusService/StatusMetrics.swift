@@ -1,6 +1,7 @@
 public import Messages
 import CoreMetrics
 import Metrics
+import ServiceKit
 
 /// The status service's metrics, through swift-metrics (exported by whichever backend the
 /// executable bootstraps; Prometheus names in brackets):
@@ -15,7 +16,11 @@ import Metrics
 /// - `status_backlog_messages`: messages received and not yet taken (a consumer falling behind).
 /// - `status_apply_duration_seconds`: from a message's arrival to its change being stored and handed to the broker.
 final class StatusMetrics {
-    private var counters: [String: Counter] = [:]
+    private let commands = CounterFamily("status_commands_total", dimension: "result")
+    private let reservations = CounterFamily("status_reservations_total", dimension: "result")
+    private let refusals = CounterFamily("status_refusals_total", dimension: "code")
+    private let rejections = CounterFamily("status_rejected_messages_total", dimension: "code")
+    private let ignoredMessages = CounterFamily("status_ignored_messages_total", dimension: "kind")
     private var agentsByDisplay: [String: Int] = [:]
     private var displayGauges: [String: Gauge] = [:]
     private let applyDuration = Metrics.Timer(label: "status_apply_duration_seconds")
@@ -23,27 +28,14 @@ final class StatusMetrics {
 
     func backlog(_ count: Int) { backlogGauge.record(count) }
 
-    func count(_ label: String, _ dimension: String, _ value: String) {
-        let key = "\(label)|\(value)"
-        if let counter = counters[key] {
-            counter.increment()
-        } else {
-            let counter = Counter(label: label, dimensions: [(dimension, value)])
-            counters[key] = counter
-            counter.increment()
-        }
-    }
-
     /// Records the time from a message's arrival to its outcome being handed to the broker.
-    func applied(after duration: Duration) {
-        applyDuration.recordNanoseconds(duration.components.seconds * 1_000_000_000 + duration.components.attoseconds / 1_000_000_000)
-    }
+    func applied(after duration: Duration) { applyDuration.record(duration) }
 
-    func command(_ result: String) { count("status_commands_total", "result", result) }
-    func reservation(_ result: String) { count("status_reservations_total", "result", result) }
-    func refused(_ code: ErrorCode) { count("status_refusals_total", "code", code.rawValue) }
-    func rejected(_ code: ErrorCode) { count("status_rejected_messages_total", "code", code.rawValue) }
-    func ignored() { count("status_ignored_messages_total", "kind", "call-event") }
+    func command(_ result: String) { commands.increment(result) }
+    func reservation(_ result: String) { reservations.increment(result) }
+    func refused(_ code: ErrorCode) { refusals.increment(code.rawValue) }
+    func rejected(_ code: ErrorCode) { rejections.increment(code.rawValue) }
+    func ignored() { ignoredMessages.increment("call-event") }
 
     /// Moves one agent from display `old` (nil: newly known) to `new`.
     func display(from old: String?, to new: String) {

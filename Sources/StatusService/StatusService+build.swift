@@ -16,14 +16,9 @@ extension StatusService {
             store = try AgentStore(directory: settings.dataDirectory, durability: options.durability)
         } catch {
             throw StartupError(
-                description: "cannot open the database in '\(settings.dataDirectory)' (is another status-service using it?): \(error)")
+                "cannot open the database in '\(settings.dataDirectory)' (is another status-service using it?): \(error)")
         }
         let mqtt = try MQTTClient(configuration: settings.mqtt, logger: logger)
         return [mqtt, StatusService(settings: settings, rules: options.rules, mqtt: mqtt, store: store, logger: logger)]
     }
-}
-
-/// A service that cannot start, with the one line to print.
-public struct StartupError: Error, CustomStringConvertible {
-    public var description: String
 }

@@ -14,13 +14,12 @@ public struct StatusServiceSettings: Sendable {
         ServiceOption("statuses", "FILE", default: "the built-in catalogue",
             "the reason catalogue, JSON as published on config/statuses"),
         ServiceOption("directWrapUpMs", "MS", default: "0", "wrap-up after direct and outbound calls"),
-        ServiceOption("durability", "LEVEL", default: "process-crash",
-            "process-crash: no change lost when the process dies; power-loss: also sync every commit to disk"),
+        Durability.option,
     ]
 
     /// The rules' settings for the state machine.
     public var rules: AgentStateMachine.Settings
-    public var durability: AgentStore.Durability
+    public var durability: Durability
 
     public init(reading config: ConfigReader, codec: MessageCodec) throws {
         let loginText = config.string(forKey: "loginPresence") ?? "unavailable"
@@ -46,11 +45,7 @@ public struct StatusServiceSettings: Sendable {
                     reason: "'\(path)' needs the reason '\(id)' of presence \(presence), which the rules set")
             }
         }
-        let durabilityText = config.string(forKey: "durability") ?? AgentStore.Durability.processCrash.rawValue
-        guard let durability = AgentStore.Durability(rawValue: durabilityText) else {
-            throw ConfigurationError(option: "--durability", reason: "expected process-crash or power-loss, got '\(durabilityText)'")
-        }
-        self.durability = durability
+        durability = try Durability(reading: config)
         rules = AgentStateMachine.Settings(
             catalogue: catalogue, loginPresence: loginPresence,
             disconnectGraceMs: try config.integer("disconnectGraceMs", default: 30_000, in: 0...86_400_000),
