@@ -18,6 +18,7 @@ let package = Package(
         .library(name: "Messages", targets: ["Messages"]),
         .library(name: "AgentState", targets: ["AgentState"]),
         .executable(name: "status-service", targets: ["status-service"]),
+        .executable(name: "queue-service", targets: ["queue-service"]),
         .executable(name: "cc-bench", targets: ["cc-bench"]),
     ],
     dependencies: [
@@ -107,6 +108,25 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
+            swiftSettings: swiftSettings
+        ),
+        // The queue service: call distribution for the queues of one shard, durable in SQLite.
+        .target(
+            name: "QueueService",
+            dependencies: [
+                "QueueDispatch", "Messages", "MQTT", "ServiceKit",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "CoreMetrics", package: "swift-metrics"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Configuration", package: "swift-configuration"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .executableTarget(
+            name: "queue-service",
+            dependencies: ["QueueService", "ServiceKit"],
             swiftSettings: swiftSettings
         ),
         // The raw yardstick for `cc-bench mqtt`: requester and responder in C,
