@@ -152,7 +152,7 @@ let package = Package(
         // Starts and stops a real mosquitto for the tests that touch the bus.
         .target(
             name: "TestSupport",
-            dependencies: ["MQTT", .product(name: "Logging", package: "swift-log")],
+            dependencies: ["MQTT", "Messages", .product(name: "Logging", package: "swift-log")],
             path: "Tests/Support",
             exclude: ["mosquitto.conf", "mosquitto-tls.conf", "mosquitto-auth.conf"],
             swiftSettings: swiftSettings

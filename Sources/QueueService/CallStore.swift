@@ -126,9 +126,9 @@ public final class CallStore: Sendable {
         }
     }
 
-    /// Deletes the outbox rows up to `published` (at a clean stop).
-    public func clearOutbox(through published: Int64) throws {
-        try database.write { db in try db.execute(sql: "DELETE FROM outbox WHERE id <= ?", arguments: [published]) }
+    /// Deletes the outbox rows up to `published` (when the worker is idle, and at a clean stop).
+    public func clearOutbox(through published: Int64) async throws {
+        try await database.write { db in try db.execute(sql: "DELETE FROM outbox WHERE id <= ?", arguments: [published]) }
     }
 
     /// Forgets the calls that ended before `cutoff`.

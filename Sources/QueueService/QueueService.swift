@@ -102,7 +102,8 @@ private struct QueueLoop {
     let service: QueueService
     var dispatcher: Dispatcher
     let marker: [UInt8]
-    /// The last outbox row handed to the broker.
+    /// The last outbox row handed to the broker and not yet deleted; the next transaction
+    /// deletes it, or an idle moment does, so a restart re-publishes as little as possible.
     var published: Int64?
     let metrics = QueueMetrics()
     /// Messages that need the complete view (arrivals, call events, replies), held until it is.
@@ -132,7 +133,7 @@ private struct QueueLoop {
         if received > 0, let messages = await service.subscription.nextBatch(maximum: received, timeout: .zero) {
             try await apply(messages)
         }
-        if let published { try service.store.clearOutbox(through: published) }
+        if let published { try await service.store.clearOutbox(through: published) }
     }
 
     /// How long the next batch may wait: until the next timer or queue state is due.
@@ -142,6 +143,7 @@ private struct QueueLoop {
             let untilStates = max(.zero, nextStatePublication - .now)
             wait = min(wait ?? untilStates, untilStates)
         }
+        if published != nil { wait = min(wait ?? .milliseconds(100), .milliseconds(100)) }
         return wait
     }
 
@@ -321,11 +323,18 @@ private struct QueueLoop {
     /// Stores the batch's changes with its messages, then publishes them, in order.
     private mutating func flush() async throws {
         let changes = dispatcher.takeChanges()
-        guard !changes.isEmpty || !publications.isEmpty else { return }
+        guard !changes.isEmpty || !publications.isEmpty else {
+            if let published {
+                try await service.store.clearOutbox(through: published)
+                self.published = nil
+            }
+            return
+        }
         let batch = publications
         publications = []
         do {
             published = try await service.store.save(changes, outbox: batch, published: published)
+            if batch.isEmpty { published = nil }  // the transaction deleted what was published
         } catch {
             service.logger.critical("cannot store queue changes; stopping", metadata: ["error": "\(error)"])
             throw error
