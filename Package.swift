@@ -157,6 +157,13 @@ let package = Package(
             exclude: ["mosquitto.conf", "mosquitto-tls.conf", "mosquitto-auth.conf"],
             swiftSettings: swiftSettings
         ),
+        // Ids as string literals ("a1" for an AgentID), for tests only.
+        .target(
+            name: "TestLiterals",
+            dependencies: ["Messages"],
+            path: "Tests/Literals",
+            swiftSettings: swiftSettings
+        ),
         // A process for the last-will test to kill.
         .executableTarget(
             name: "mqtt-will-probe",
@@ -175,7 +182,7 @@ let package = Package(
         ),
         .testTarget(
             name: "AgentStateTests",
-            dependencies: ["AgentState", "Messages"],
+            dependencies: ["AgentState", "Messages", "TestLiterals"],
             swiftSettings: swiftSettings
         ),
         .testTarget(
@@ -188,7 +195,14 @@ let package = Package(
         ),
         .testTarget(
             name: "QueueDispatchTests",
-            dependencies: ["QueueDispatch", "Messages"],
+            dependencies: ["QueueDispatch", "Messages", "TestLiterals"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "QueueServiceTests",
+            dependencies: [
+                "QueueDispatch", "Messages", "MQTT", "TestSupport", "TestLiterals", "queue-service", "status-service",
+            ],
             swiftSettings: swiftSettings
         ),
         .testTarget(

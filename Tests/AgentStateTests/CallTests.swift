@@ -1,5 +1,6 @@
 import AgentState
 import Messages
+import TestLiterals
 import Testing
 
 @Suite("Call progress: on the line, wrap-up, direct and outbound calls")

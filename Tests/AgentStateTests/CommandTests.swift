@@ -1,5 +1,6 @@
 import AgentState
 import Messages
+import TestLiterals
 import Testing
 
 @Suite("Agent commands: login, logout, set-presence, end-wrap-up")

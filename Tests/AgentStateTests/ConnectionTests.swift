@@ -1,5 +1,6 @@
 import AgentState
 import Messages
+import TestLiterals
 import Testing
 
 @Suite("Client connection and the disconnect grace period (rule 6)")

@@ -1,5 +1,6 @@
 import AgentState
 import Messages
+import TestLiterals
 import Testing
 
 @Suite("What is published: versions, events and the status snapshot (rule 7)")

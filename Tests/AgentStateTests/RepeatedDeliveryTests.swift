@@ -1,5 +1,6 @@
 import AgentState
 import Messages
+import TestLiterals
 import Testing
 
 /// QoS 1 delivers at least once: repeated or late messages about a finished call or an

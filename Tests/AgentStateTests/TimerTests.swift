@@ -1,5 +1,6 @@
 import AgentState
 import Messages
+import TestLiterals
 import Testing
 
 @Suite("Timers: nextDeadline, expireDeadlines and a restart")
