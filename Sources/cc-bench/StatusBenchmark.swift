@@ -66,18 +66,14 @@ struct StatusBenchmark: AsyncParsableCommand {
         return counts.contains(nil) ? nil : counts.compactMap { $0 }
     }
 
-    private var statusServicePath: String {
-        if let statusService { return statusService }
-        let benchPath = Bundle.main.executablePath ?? CommandLine.arguments[0]
-        return URL(fileURLWithPath: benchPath).deletingLastPathComponent().appendingPathComponent("status-service").path
-    }
+    private var statusServicePath: String { statusService ?? ServiceUnderBench.besideBench("status-service") }
 
     func run() async throws {
         let counts = agentCounts ?? []
         let work = FileManager.default.temporaryDirectory.appendingPathComponent("cc-bench-status-\(UUID().uuidString.prefix(8))")
         try FileManager.default.createDirectory(at: work, withIntermediateDirectories: true)
         let instance = "cc-bench-\(getpid())"
-        let service = StatusServiceProcess(
+        let service = ServiceUnderBench(
             executable: statusServicePath, host: broker.host, port: broker.port, dataDirectory: work.appendingPathComponent("data"),
             instance: instance, logFile: work.appendingPathComponent("status-service.log"))
         defer { service.stop() }
@@ -119,7 +115,7 @@ struct StatusBenchmark: AsyncParsableCommand {
     }
 
     /// Loads agents up to `total`, then measures the raw baseline and the service, and restarts it.
-    private func measure(_ total: Int, fleet: inout AgentFleet, service: StatusServiceProcess) async throws -> StatusFigures {
+    private func measure(_ total: Int, fleet: inout AgentFleet, service: ServiceUnderBench) async throws -> StatusFigures {
         let unexpectedBefore = fleet.unexpectedVersions
         let load = try await fleet.load(upTo: total, window: window, stall: Self.stall)
         guard load.lost == 0 else {

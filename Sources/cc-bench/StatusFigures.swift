@@ -15,8 +15,8 @@ struct StatusFigures {
     var lost: Int
     /// Snapshots with a version other than the one expected, re-published ones included.
     var unexpectedVersions: Int
-    var memoryAfterLoad: StatusServiceProcess.Memory?
-    var memoryAfterRun: StatusServiceProcess.Memory?
+    var memoryAfterLoad: ServiceUnderBench.Memory?
+    var memoryAfterRun: ServiceUnderBench.Memory?
     var restart: AgentFleet.Restart
 
     /// The targets.

@@ -1,21 +1,30 @@
 import Foundation
 import TestSupport
 
-/// The real `status-service` executable as the benchmark runs it: started on a data
-/// directory, killed with SIGKILL and started again on the same directory, stopped with
-/// SIGTERM at the end. Its output goes to `logFile`.
-final class StatusServiceProcess {
+/// A service executable (`status-service`, `queue-service`) as a benchmark runs it: started
+/// on a data directory, killed with SIGKILL and started again on the same directory, stopped
+/// with SIGTERM at the end. Its output goes to `logFile`.
+final class ServiceUnderBench {
     let executable: String
     let arguments: [String]
     let logFile: URL
     private var process: ChildProcess?
 
-    init(executable: String, host: String, port: Int, dataDirectory: URL, instance: String, logFile: URL) {
+    init(
+        executable: String, host: String, port: Int, dataDirectory: URL, instance: String, logFile: URL,
+        options: [String] = []
+    ) {
         self.executable = executable
         self.arguments = [
             "--mqtt-host", host, "--mqtt-port", String(port), "--data-dir", dataDirectory.path, "--instance", instance,
-        ]
+        ] + options
         self.logFile = logFile
+    }
+
+    /// The path of the executable `name` in the folder cc-bench was started from.
+    static func besideBench(_ name: String) -> String {
+        let benchPath = Bundle.main.executablePath ?? CommandLine.arguments[0]
+        return URL(fileURLWithPath: benchPath).deletingLastPathComponent().appendingPathComponent(name).path
     }
 
     /// Starts the executable; it is online once it publishes its presence.
@@ -56,6 +65,20 @@ final class StatusServiceProcess {
         }
         guard let resident = megabytes("VmRSS"), let peak = megabytes("VmHWM") else { return nil }
         return Memory(resident: resident, peak: peak)
+    }
+
+    /// The CPU time the process has used so far (user and system), from /proc/{pid}/stat; nil
+    /// when it is not running.
+    func cpuTime() -> Duration? {
+        guard let process, process.isRunning,
+            let text = try? String(contentsOfFile: "/proc/\(process.pid)/stat", encoding: .utf8),
+            let end = text.lastIndex(of: ")")
+        else { return nil }
+        // After "pid (comm)": state is field 3; utime and stime are fields 14 and 15.
+        let fields = text[text.index(after: end)...].split(separator: " ")
+        guard fields.count > 13, let user = Int64(fields[11]), let system = Int64(fields[12]) else { return nil }
+        let ticks = sysconf(Int32(_SC_CLK_TCK))
+        return .milliseconds((user + system) * 1000 / Int64(max(ticks, 1)))
     }
 
     /// The end of the service's output, for an error message.
