@@ -495,7 +495,9 @@ final class Connection: @unchecked Sendable {
     func subscribe(_ filters: [TopicFilter], qos: QoS) async throws -> MQTTSubscription {
         precondition(!filters.isEmpty, "subscribe needs at least one filter")
         try await waitUntilReady()
-        let (id, buffer, lease) = register(filters, qos: qos)
+        let buffer = SubscriptionBuffer()
+        let id = register(filters, qos: qos, into: buffer)
+        let lease = SubscriptionLease { [weak self] in self?.unsubscribe(id) }
         do {
             try await withCheckedThrowingContinuation { (waiter: CheckedContinuation<Void, any Error>) in
                 sendSubscribe(filters, qos: qos, waiter: waiter)
@@ -510,25 +512,32 @@ final class Connection: @unchecked Sendable {
     /// Registers a subscription at once and sends its SUBSCRIBE when connected; otherwise
     /// connecting sends it. Registered before `run()`, it receives what the broker delivers
     /// right after connecting, before any SUBSCRIBE: the messages a persistent session kept.
-    func subscribeOnConnect(_ filters: [TopicFilter], qos: QoS) -> MQTTSubscription {
+    func subscribeOnConnect(_ groups: [(filters: [TopicFilter], qos: QoS)]) -> MQTTSubscription {
+        let filters = groups.flatMap(\.filters)
         precondition(!filters.isEmpty, "subscribe needs at least one filter")
-        let (_, buffer, lease) = register(filters, qos: qos, keepingSession: true)
-        sendSubscribe(filters, qos: qos)
+        precondition(Set(filters).count == filters.count, "a filter may be in one group only")
+        // One buffer for every group: the messages keep the order the broker sent them in.
+        let buffer = SubscriptionBuffer()
+        var ids: [Int] = []
+        for group in groups where !group.filters.isEmpty {
+            ids.append(register(group.filters, qos: group.qos, into: buffer))
+            sendSubscribe(group.filters, qos: group.qos)
+        }
+        let lease = SubscriptionLease { [weak self, ids] in
+            for id in ids { self?.unsubscribe(id, keepingSession: true) }
+        }
         return MQTTSubscription(filters: filters, buffer: buffer, lease: lease)
     }
 
-    private func register(
-        _ filters: [TopicFilter], qos: QoS, keepingSession: Bool = false
-    ) -> (Int, SubscriptionBuffer, SubscriptionLease) {
-        let buffer = SubscriptionBuffer()
-        let id = state.withLock { state in
+    /// Adds a subscription delivering into `buffer`; returns its id for `unsubscribe`.
+    private func register(_ filters: [TopicFilter], qos: QoS, into buffer: SubscriptionBuffer) -> Int {
+        state.withLock { state in
             let id = state.nextSubscriptionID
             state.nextSubscriptionID += 1
             state.subscriptions[id] = (filters, qos, buffer)
             for filter in Set(filters) { state.filterUsers[filter, default: 0] += 1 }
             return id
         }
-        return (id, buffer, SubscriptionLease { [weak self] in self?.unsubscribe(id, keepingSession: keepingSession) })
     }
 
     /// Sends one SUBSCRIBE for `filters`; the SUBACK resumes `waiter`. When not connected

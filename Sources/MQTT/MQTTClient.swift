@@ -91,6 +91,15 @@ public final class MQTTClient: Service, Sendable {
     /// not unsubscribe: the broker's session keeps the filters, so a service stopped for a
     /// restart gets what was published meanwhile.
     public func subscribeOnConnect(to filters: [TopicFilter], qos: QoS = .atLeastOnce) -> MQTTSubscription {
-        connection.subscribeOnConnect(filters, qos: qos)
+        connection.subscribeOnConnect([(filters, qos)])
+    }
+
+    /// ``subscribeOnConnect(to:qos:)`` with a QoS per group of filters, into one subscription
+    /// (one buffer, in the order the broker sends). With a persistent session the broker
+    /// queues only the QoS 1 groups' messages while the client is away: a group of retained
+    /// state at QoS 0 (`agent/+/status`) is not queued, and comes back whole as retained
+    /// messages when the client subscribes again.
+    public func subscribeOnConnect(_ groups: [(filters: [TopicFilter], qos: QoS)]) -> MQTTSubscription {
+        connection.subscribeOnConnect(groups)
     }
 }

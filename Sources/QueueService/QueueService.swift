@@ -47,9 +47,14 @@ public final class QueueService: Service {
         // Shard numbers are digits: always a valid topic.
         self.replyTopic = try! ReplyTopic("reply/queue-service/shard-\(options.shard)")
         self.markerTopic = replyTopic.name + "/ready"
-        self.subscription = mqtt.subscribeOnConnect(to: [
-            Topic.Filter.configQueue, Topic.Filter.agentStatus, Topic.Filter.queueEnqueue, Topic.Filter.callEvent,
-            TopicFilter(stringLiteral: replyTopic.name + "/#"),
+        // Agent statuses at QoS 0: the broker does not queue them while the worker is away
+        // (where they could crowd out arrivals at its queue limit); the retained ones give the
+        // whole view again at each SUBSCRIBE. Definitions stay at QoS 1: a deletion (an empty
+        // retained payload) leaves nothing retained to learn it from.
+        self.subscription = mqtt.subscribeOnConnect([
+            (filters: [Topic.Filter.agentStatus], qos: .atMostOnce),
+            (filters: [Topic.Filter.configQueue, Topic.Filter.queueEnqueue, Topic.Filter.callEvent,
+                TopicFilter(stringLiteral: replyTopic.name + "/#")], qos: .atLeastOnce),
         ])
     }
 

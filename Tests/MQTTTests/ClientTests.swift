@@ -132,6 +132,41 @@ struct ClientTests {
         }
     }
 
+    @Test("a persistent session queues the QoS 1 group's messages, not the QoS 0 group's; retained ones come back", arguments: versions)
+    func persistentSessionByQoS(version: MQTTConfiguration.ProtocolVersion) async throws {
+        try await withBroker { broker in
+            var configuration = broker.clientConfiguration("grouped-\(version.rawValue)", protocolVersion: version)
+            configuration.cleanSession = false
+            var logger = Logger(label: "test.grouped")
+            logger.logLevel = .warning
+            for session in 0..<2 {
+                let client = try MQTTClient(configuration: configuration, logger: logger)
+                let inbox = Inbox(client.subscribeOnConnect([(["test/work/+"], .atLeastOnce), (["test/view/+"], .atMostOnce)]))
+                try await withThrowingTaskGroup(of: Void.self) { group in
+                    group.addTask { try await client.run() }
+                    if session == 1 {
+                        // The retained view arrives with the new SUBSCRIBE; the kept work arrives first.
+                        var received: [String] = []
+                        for _ in 0..<3 { received.append(try await inbox.next().topic) }
+                        #expect(received.sorted() == ["test/view/retained", "test/work/1", "test/work/2"])
+                        #expect((try? await inbox.next(timeout: .milliseconds(300))) == nil, "test/view/live was not queued")
+                    } else {
+                        try await client.publish("test/ready", payload: [], waitForAcknowledgement: true)
+                    }
+                    group.cancelAll()
+                }
+                if session == 0 {
+                    try await withClient(broker.clientConfiguration(protocolVersion: version)) { other in
+                        try await other.publish("test/work/1", payload: [1], waitForAcknowledgement: true)
+                        try await other.publish("test/view/live", payload: [2], waitForAcknowledgement: true)
+                        try await other.publish("test/view/retained", payload: [3], retain: true, waitForAcknowledgement: true)
+                        try await other.publish("test/work/2", payload: [4], waitForAcknowledgement: true)
+                    }
+                }
+            }
+        }
+    }
+
     @Test("wildcard subscriptions get exactly the topics their filters match", arguments: versions)
     func wildcards(version: MQTTConfiguration.ProtocolVersion) async throws {
         try await withBroker { broker in
