@@ -302,11 +302,12 @@ public struct Dispatcher: Sendable {
         var longestWaitMs = 0
         for callId in runtime.order {
             guard let call = calls[callId] else { continue }
-            if call.isWaiting {
+            // DESIGN section 4: a call whose reservation is still unanswered is not yet ringing, so it waits.
+            if call.offer?.legs.contains(where: { $0.state == .ringing }) == true {
+                ringing += 1
+            } else {
                 waiting += 1
                 longestWaitMs = max(longestWaitMs, call.waitedMs(at: now))
-            } else if call.offer?.legs.contains(where: { $0.state == .ringing }) == true {
-                ringing += 1
             }
         }
         let counts = runtime.counts
