@@ -50,6 +50,34 @@ struct WaitTimeTests {
         #expect(f.dispatcher.calls["c1"]?.offer?.offerId == reservation.offerId)
     }
 
+    @Test("a call that has waited past wait time 1 overflows as soon as its offer fails and no member is routable",
+        arguments: ["declined", "not-routable"])
+    func waitTime1AfterFailedOffer(_ failure: String) throws {
+        var f = Fixture()
+        f.start(Fixture.queue(["a1", "a2"], waitTime1Ms: 10_000), ready: ["a1"])
+        f.withdraw("a2")
+        f.enqueue("c1")
+        let reservation = try f.reservation()
+        if failure == "declined" { f.grant(reservation) }
+        _ = f.effects()
+        f.advance(10_000)
+        f.expire()  // offered: wait time 1 does not apply
+        #expect(f.effects() == [])
+
+        f.advance(5_000)
+        if failure == "declined" {
+            f.event(.declined, reservation)
+        } else {
+            let withdrawn = f.change("a1", .withdrawn, "break")
+            f.refuse(reservation, status: withdrawn)
+        }
+        #expect(try f.state().waiting == 1)
+        let deadline = try #require(f.dispatcher.nextDeadline)
+        #expect(deadline <= f.now)
+        f.expire()
+        #expect(f.effects() == f.overflowed("c1", .waitTime1, waitedMs: 15_000))
+    }
+
     @Test("wait time 2: no staffed member: overflow after waitTime2Ms, counted from the call's arrival when later")
     func waitTime2FromArrival() throws {
         var f = Fixture()
