@@ -28,22 +28,26 @@ struct StrategyTests {
         f.ready("a2", idleSince: f.at(-20_000))
         f.ready("a3", idleSince: f.at(-30_000))
 
-        var offered: [AgentID] = []
-        for callId: CallID in ["c1", "c2", "c3"] {
+        /// Offers a call, has the agent answer it, and returns the agent.
+        func answer(_ callId: CallID) throws -> AgentID {
             f.enqueue(callId)
             let reservation = try f.ringing()
             f.event(.answered, reservation)
-            offered.append(reservation.agentId)
+            return reservation.agentId
         }
-        #expect(offered == ["a1", "a2", "a3"])
+        #expect(try answer("c1") == "a1")  // none served yet: the first member
+        f.advance(1_000)
+        f.agent("a1", .ready)  // back, and routable again
+        #expect(try answer("c2") == "a2")  // after a1, though a1 is routable
+        #expect(try answer("c3") == "a3")  // after a2, though a1 comes first in the list
 
-        // a2 is back first, a1 a second later: round-robin wraps to a1 all the same.
-        f.advance(60_000)
+        // a2 is back, then a1 after a direct call: round-robin wraps to a1 all the same.
+        f.advance(1_000)
         f.agent("a2", .ready)
+        f.agent("a1", .ready, activity: .onCall, call: "direct-1", direction: .direct)
         f.advance(1_000)
         f.agent("a1", .ready)
-        f.enqueue("c4")
-        #expect(try f.reservation().agentId == "a1")
+        #expect(try answer("c4") == "a1")
     }
 
     @Test("round-robin: from the first member when the last agent served left the member list")
