@@ -6,7 +6,9 @@ import Testing
 struct DurabilityTests {
     /// q1 with a1 ringing for c1, and c2, c3 (priority 5), c4 waiting; a2 and a3 withdrawn.
     /// Returns the offer and request ids used so far.
-    static func busyQueue(_ f: inout Fixture) throws -> (offers: Set<OfferID>, requests: Set<RequestID>, ringing: Reservation) {
+    static func busyQueue(_ f: inout Fixture) throws
+        -> (offers: Set<OfferID>, requests: Set<RequestID>, ringing: Reservation)
+    {
         f.start(Fixture.queue(["a1", "a2", "a3"], overflowTarget: .external("voicemail-q1")), ready: ["a1"])
         f.withdraw("a2", "a3")
         f.enqueue("c1")

@@ -323,20 +323,14 @@ struct Fixture {
 extension Array where Element == Effect {
     /// The reservations, in order.
     var reservations: [Reservation] {
-        compactMap { if case .reserve(let agentId, let request) = $0 { Reservation(agentId: agentId, request: request) } else { nil } }
+        compactMap {
+            if case .reserve(let agentId, let request) = $0 { Reservation(agentId: agentId, request: request) } else { nil }
+        }
     }
 
-    /// The agents released, with the reasons, in order.
-    var releases: [String] {
-        compactMap { if case .release(let agentId, let request) = $0 { "\(agentId) \(request.reason.rawValue)" } else { nil } }
-    }
-
+    /// The routes, in order.
     var routes: [CallRoute] {
         compactMap { if case .route(let route) = $0 { route } else { nil } }
-    }
-
-    var queueEvents: [QueueEvent] {
-        compactMap { if case .queueEvent(let event) = $0 { event } else { nil } }
     }
 }
 
