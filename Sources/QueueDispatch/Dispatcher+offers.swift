@@ -118,6 +118,8 @@ extension Dispatcher {
         if call.offer == nil {
             toDispatch.insert(call.queueId)
             dirtyStates.insert(call.queueId)
+            // Waiting again: its wait time may already be over (the call is not stored yet, so not `schedule`).
+            if let (deadline, _) = overflowDeadline(of: call) { timers.insert(Timer(at: deadline, callId: call.callId)) }
         }
     }
 

@@ -209,6 +209,7 @@ public struct Dispatcher: Sendable {
     public mutating func synchronize(at now: Timestamp) {
         guard !isSynchronized else { return }
         isSynchronized = true
+        var deleted: Set<QueueID> = []
         for call in calls.values.sorted(by: QueuedCall.precedes) where call.connected == nil {
             if !owns(call.queueId) {
                 handOver(call, at: now)
@@ -218,13 +219,15 @@ public struct Dispatcher: Sendable {
                 var runtime = QueueRuntime(definition: definition, progress: stored ?? QueueProgress())
                 runtime.isDeleted = true
                 queues[call.queueId] = runtime
-                retire(call.queueId, at: now)
+                deleted.insert(call.queueId)
             }
         }
         for call in calls.values where call.connected == nil {
             queues[call.queueId]?.insert(call, calls: calls)
             schedule(call.callId)
         }
+        // Retired only once their calls are in: a retired queue with no call goes at once.
+        for queueId in deleted { retire(queueId, at: now) }
         for queueId in queues.keys {
             toDispatch.insert(queueId)
             dirtyStates.insert(queueId)
@@ -299,11 +302,12 @@ public struct Dispatcher: Sendable {
         var longestWaitMs = 0
         for callId in runtime.order {
             guard let call = calls[callId] else { continue }
-            if call.isWaiting {
+            // DESIGN section 4: a call whose reservation is still unanswered is not yet ringing, so it waits.
+            if call.offer?.legs.contains(where: { $0.state == .ringing }) == true {
+                ringing += 1
+            } else {
                 waiting += 1
                 longestWaitMs = max(longestWaitMs, call.waitedMs(at: now))
-            } else if call.offer?.legs.contains(where: { $0.state == .ringing }) == true {
-                ringing += 1
             }
         }
         let counts = runtime.counts
