@@ -1,14 +1,7 @@
 import Messages
 import QueueDispatch
+import TestLiterals
 import Testing
-
-/// Ids written as string literals in tests (`"a1"` for an ``AgentID``). The literals are
-/// known to be valid ids; an invalid one stops the test run at once.
-extension Identifier: ExpressibleByStringLiteral {
-    init(stringLiteral value: String) {
-        do { try self.init(value) } catch { fatalError("test id '\(value)' is invalid: \(error)") }
-    }
-}
 
 /// A reservation the dispatcher asked for (`agent/{id}/reserve`).
 struct Reservation: Hashable {

@@ -1,5 +1,6 @@
 import Messages
 import QueueDispatch
+import TestLiterals
 import Testing
 
 @Suite("One call per agent")
