@@ -84,19 +84,24 @@ extension Dispatcher {
             return .ignored("status version \(status.version) of '\(agentId)' is older than \(known.version)")
         }
         updateAgent(agentId, at: now) { $0.agents[agentId] = status }
-        // An offer whose agent the status service moved on without a call event: answered,
-        // or withdrawn (logout, its last-resort expiry).
-        guard let callId = held[agentId], var call = calls[callId], let offer = call.offer,
+        reconcileOffer(of: agentId, at: now)
+        return .applied
+    }
+
+    /// Ends the ringing offer of `agentId` when its status, newer than the grant, has moved
+    /// on without a call event: answered (`on-call` or already in wrap-up for the call), or
+    /// withdrawn (a logout, the status service's last-resort expiry).
+    mutating func reconcileOffer(of agentId: AgentID, at now: Timestamp) {
+        guard let status = agents[agentId], let callId = held[agentId], var call = calls[callId], let offer = call.offer,
             let leg = offer.legs.first(where: { $0.agentId == agentId }), leg.state == .ringing,
             let granted = leg.grantedVersion, status.version > granted
-        else { return .applied }
-        if status.callId == callId, status.activity == .onCall {
+        else { return }
+        if status.callId == callId, status.activity == .onCall || status.activity == .wrapUp {
             connect(&call, agent: agentId, at: now)
         } else if !(status.callId == callId && status.offerId == offer.offerId && status.activity == .ringing) {
             endLeg(of: &call, agent: agentId, missed: true, release: nil, at: now)
         }
         store(call)
-        return .applied
     }
 
     /// Changes what is known of an agent, keeping the counts of its queues right.
@@ -173,8 +178,10 @@ extension Dispatcher {
         toDispatch.insert(queueId)
         effects.append(.queueEvent(event(.enqueued, call, at: now)))
         schedule(call.callId)
-        // Wait time 0 (1 or 2) overflows at once.
-        if let (deadline, reason) = overflowDeadline(of: call), deadline <= now { overflow(call, reason: reason, at: now) }
+        // Wait time 0 (1 or 2) overflows at once — judged on the complete view only.
+        if isSynchronized, let (deadline, reason) = overflowDeadline(of: call), deadline <= now {
+            overflow(call, reason: reason, at: now)
+        }
         return .applied
     }
 
@@ -231,7 +238,15 @@ extension Dispatcher {
         if let status = reply.status, status.agentId == agentId, status.version >= (agents[agentId]?.version ?? 0) {
             updateAgent(agentId, at: now) { $0.agents[agentId] = status }
         }
-        guard reply.ok, let queue = queues[call.queueId]?.definition else {
+        // A status newer than the grant can arrive first: the agent logged out meanwhile, and
+        // the status service has already ended the reservation. Then there is nothing to route.
+        let withdrawn =
+            if let known = agents[agentId], let granted = reply.status?.version, known.version > granted {
+                !(known.callId == callId && known.offerId == offer.offerId)
+            } else {
+                false
+            }
+        guard reply.ok, !withdrawn, let queue = queues[call.queueId]?.definition else {
             endLeg(of: &call, agent: agentId, missed: false, release: nil, at: now)
             store(call)
             return .applied

@@ -222,6 +222,8 @@ public struct Dispatcher: Sendable {
                 deleted.insert(call.queueId)
             }
         }
+        // Every call from scratch (an arrival handled before this is already in `calls`).
+        for queueId in queues.keys { queues[queueId]?.order = [] }
         for call in calls.values where call.connected == nil {
             queues[call.queueId]?.insert(call, calls: calls)
             schedule(call.callId)
@@ -292,6 +294,16 @@ public struct Dispatcher: Sendable {
     /// Forgets ended calls older than the memory.
     public mutating func forgetFinished(before limit: Timestamp) {
         finished = finished.filter { $0.value.at >= limit }
+    }
+
+    /// Lets go of connected calls answered before `limit` whose `ended` never came (a lost
+    /// report): they are kept only for their agent's talk time.
+    public mutating func forgetConnected(answeredBefore limit: Timestamp) {
+        for call in calls.values {
+            guard let connection = call.connected, connection.answeredAt < limit else { continue }
+            calls[call.callId] = nil
+            changedCalls.insert(call.callId)
+        }
     }
 
     /// The live state of an owned queue (`queue/{id}/state`).

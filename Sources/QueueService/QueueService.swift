@@ -34,6 +34,8 @@ public final class QueueService: Service {
     fileprivate let subscription: MQTTSubscription
 
     static let batchSize = 512
+    /// How long a connected call waits for its `ended` before it is let go (no talk time).
+    static let connectedMemoryMs = 24 * 3_600_000
     /// The shortest time between two publications of one queue's state.
     static let stateInterval: Duration = .milliseconds(250)
 
@@ -171,6 +173,7 @@ private struct QueueLoop {
             nextPrune = now.advanced(byMilliseconds: 600_000)
             let cutoff = now.advanced(byMilliseconds: -dispatcher.settings.finishedMemoryMs)
             dispatcher.forgetFinished(before: cutoff)
+            dispatcher.forgetConnected(answeredBefore: now.advanced(byMilliseconds: -QueueService.connectedMemoryMs))
             try service.store.forgetFinished(before: cutoff)
         }
     }

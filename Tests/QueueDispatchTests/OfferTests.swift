@@ -312,3 +312,62 @@ struct StatusWithoutEventTests {
         #expect(f.dispatcher.calls["c1"]?.missedBy == ["a1"])
     }
 }
+
+@Suite("late and missing reports")
+struct LateReportTests {
+    @Test("a grant that arrives after a newer status (the agent logged out) routes nothing; the next agent is reserved")
+    func grantAfterNewerStatus() throws {
+        var f = Fixture()
+        f.start(Fixture.queue(["a1", "a2"]), ready: ["a1", "a2"])
+        f.enqueue("c1")
+        let first = try f.reservation()
+        #expect(first.agentId == "a1")
+        // The status service granted it (v2), then the agent logged out (v3); v3 arrives first.
+        let ringing = f.change(
+            "a1", .ready, activity: .ringing, call: "c1", queue: "q1", offer: first.offerId)
+        f.agent("a1", .unavailable, "logged-out")
+        #expect(f.send(.reply(.success(.request(first.requestId), status: ringing))) == .applied)
+        let effects = f.effects()
+        #expect(!effects.contains { if case .route = $0 { true } else { false } })
+        #expect(effects.reservations.map(\.agentId) == ["a2"])
+    }
+
+    @Test("a status in wrap-up for the ringing call (its on-call status missed) means answered")
+    func wrapUpMeansAnswered() throws {
+        var f = Fixture()
+        f.start(Fixture.queue(["a1"]), ready: ["a1"])
+        f.enqueue("c1")
+        let offer = try f.ringing()
+        f.agent("a1", .ready, activity: .wrapUp, call: "c1", queue: "q1", offer: offer.offerId)
+        #expect(f.effects() == [f.queueEvent(.connected, "c1", agent: "a1", offer: offer.offerId, waitedMs: 0)])
+        #expect(try f.state().waiting == 0)
+    }
+
+    @Test("an arrival before the view is complete waits for it: counted once, offered, not overflowed on a partial view")
+    func arrivalBeforeSynchronize() throws {
+        var f = Fixture()
+        #expect(f.define(Fixture.queue(["a1"], waitTime2Ms: 0)) == .applied)
+        f.enqueue("c1")
+        f.ready("a1")
+        f.dispatcher.synchronize(at: f.now)
+        let effects = f.effects()
+        #expect(!effects.contains { if case .overflow = $0 { true } else { false } })
+        #expect(effects.reservations.map(\.agentId) == ["a1"])
+        #expect(try f.state().waiting == 1, "one call, counted once")
+    }
+
+    @Test("a connected call whose end is never reported is let go after the limit")
+    func connectedCallLetGo() throws {
+        var f = Fixture()
+        f.start(Fixture.queue(["a1"]), ready: ["a1"])
+        f.enqueue("c1")
+        let offer = try f.ringing()
+        f.event(.answered, offer)
+        f.advance(1_000)
+        f.dispatcher.forgetConnected(answeredBefore: f.now.advanced(byMilliseconds: -5_000))
+        #expect(f.dispatcher.calls["c1"] != nil, "answered 1 s ago: kept")
+        f.dispatcher.forgetConnected(answeredBefore: f.now)
+        #expect(f.dispatcher.calls["c1"] == nil)
+        #expect(f.dispatcher.takeChanges().removedCalls == ["c1"])
+    }
+}
