@@ -16,7 +16,7 @@ extension Dispatcher {
             queues[queueId]
             ?? QueueRuntime(definition: definition, progress: storedProgress.removeValue(forKey: queueId) ?? QueueProgress())
         runtime.definition = definition
-        runtime.progress.definition = definition
+        runtime.progress.overflowTarget = definition.overflowTarget
         runtime.isDeleted = false
         runtime.reindex()
         queues[queueId] = runtime

@@ -215,7 +215,8 @@ public struct Dispatcher: Sendable {
                 handOver(call, at: now)
             } else if queues[call.queueId] == nil {
                 let stored = storedProgress[call.queueId]
-                let definition = stored?.definition ?? QueueDefinition(queueId: call.queueId, name: "\(call.queueId)")
+                let definition = QueueDefinition(
+                    queueId: call.queueId, name: "\(call.queueId)", overflowTarget: stored?.overflowTarget ?? .voicemail)
                 var runtime = QueueRuntime(definition: definition, progress: stored ?? QueueProgress())
                 runtime.isDeleted = true
                 queues[call.queueId] = runtime

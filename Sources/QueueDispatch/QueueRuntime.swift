@@ -2,9 +2,9 @@ public import Messages
 
 /// What a worker remembers of one of its queues besides the waiting calls; stored with them.
 public struct QueueProgress: Codable, Hashable, Sendable {
-    /// The last definition applied, so calls of a queue deleted while the worker was down
-    /// still overflow to its target.
-    public var definition: QueueDefinition?
+    /// The overflow target of the last definition applied, so calls of a queue deleted
+    /// while the worker was down still overflow there.
+    public var overflowTarget: OverflowTarget?
     /// `round-robin`: the member offered last.
     public var lastServed: AgentID?
     /// When the queue last lost its last staffed member; nil while staffed. Wait time 2
@@ -17,8 +17,8 @@ public struct QueueProgress: Codable, Hashable, Sendable {
     /// Talk time of those calls today, per agent (`least-talk-time`).
     public var talkMs: [AgentID: Int] = [:]
 
-    public init(definition: QueueDefinition? = nil) {
-        self.definition = definition
+    public init(overflowTarget: OverflowTarget? = nil) {
+        self.overflowTarget = overflowTarget
     }
 
     /// Starts a new day's figures when `now` is on a later UTC day.
@@ -103,7 +103,7 @@ struct QueueRuntime {
     init(definition: QueueDefinition, progress: QueueProgress) {
         self.definition = definition
         self.progress = progress
-        self.progress.definition = definition
+        self.progress.overflowTarget = definition.overflowTarget
         reindex()
     }
 

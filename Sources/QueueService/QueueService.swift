@@ -38,6 +38,8 @@ public final class QueueService: Service {
     static let connectedMemoryMs = 24 * 3_600_000
     /// The shortest time between two publications of one queue's state.
     static let stateInterval: Duration = .milliseconds(250)
+    /// The shortest time between two writes of the queues' progress.
+    static let progressInterval: Duration = .seconds(1)
 
     public init(settings: ServiceSettings, options: QueueServiceSettings, mqtt: MQTTClient, store: CallStore, logger: Logger) {
         self.settings = settings
@@ -117,6 +119,8 @@ private struct QueueLoop {
     var deferred: [MQTTMessage] = []
     var publications: [CallStore.Publication] = []
     var pendingStates: Set<QueueID> = []
+    var pendingProgress: [QueueID: QueueProgress] = [:]
+    var nextProgressWrite = ContinuousClock.now
     var nextStatePublication = ContinuousClock.now
     var nextPrune = Timestamp.now.advanced(byMilliseconds: 600_000)
     var announce = false
@@ -140,6 +144,7 @@ private struct QueueLoop {
         if received > 0, let messages = await service.subscription.nextBatch(maximum: received, timeout: .zero) {
             try await apply(messages)
         }
+        try await flush(force: true)
         if let published { try await service.store.clearOutbox(through: published) }
     }
 
@@ -151,6 +156,10 @@ private struct QueueLoop {
             wait = min(wait ?? untilStates, untilStates)
         }
         if published != nil { wait = min(wait ?? .milliseconds(100), .milliseconds(100)) }
+        if !pendingProgress.isEmpty {
+            let untilProgress = max(.zero, nextProgressWrite - .now)
+            wait = min(wait ?? untilProgress, untilProgress)
+        }
         return wait
     }
 
@@ -329,8 +338,19 @@ private struct QueueLoop {
     // MARK: Storing and publishing
 
     /// Stores the batch's changes with its messages, then publishes them, in order.
-    private mutating func flush() async throws {
-        let changes = dispatcher.takeChanges()
+    private mutating func flush(force: Bool = false) async throws {
+        var changes = dispatcher.takeChanges()
+        // Progress (round-robin position, unstaffed-since, the day's figures) is written at
+        // most every `progressInterval`: it changes with nearly every call, and a crash
+        // losing its last second costs little. Calls are written with every batch.
+        pendingProgress.merge(changes.progress) { $1 }
+        for queueId in changes.removedQueues { pendingProgress[queueId] = nil }
+        changes.progress = [:]
+        if !pendingProgress.isEmpty, force || ContinuousClock.now >= nextProgressWrite {
+            changes.progress = pendingProgress
+            pendingProgress = [:]
+            nextProgressWrite = .now + QueueService.progressInterval
+        }
         guard !changes.isEmpty || !publications.isEmpty else {
             if let published {
                 try await service.store.clearOutbox(through: published)

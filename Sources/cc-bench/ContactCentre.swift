@@ -15,6 +15,9 @@ final class ContactCentre: Sendable {
         var unrouted: Int
         /// From the first arrival to the last.
         var elapsed: Duration
+        /// With `--breakdown`: arrival → reservation sent (the worker), reservation → reply
+        /// (the status service), reply → route (the worker), each over the routed calls.
+        var breakdown: (toReserve: RoundTrips, toReply: RoundTrips, toRoute: RoundTrips)?
     }
 
     private struct Calls {
@@ -23,6 +26,10 @@ final class ContactCentre: Sendable {
         /// When each call's first route was seen.
         var routed: [ContinuousClock.Instant?] = []
         var routedCount = 0
+        /// With `--breakdown`: when each call's first reservation and its reply were seen.
+        var reserved: [ContinuousClock.Instant?] = []
+        var replied: [ContinuousClock.Instant?] = []
+        var callByRequest: [RequestID: Int] = [:]
     }
 
     private let client: MQTTClient
@@ -33,10 +40,12 @@ final class ContactCentre: Sendable {
     private let members: Int
     private let presences: MQTTSubscription
     private let routes: MQTTSubscription
+    /// With `--breakdown`: reservations and their replies, seen on the way.
+    private let steps: MQTTSubscription?
     private let presenceStates = Mutex<[String: ServicePresence.State]>([:])
     private let calls = Mutex(Calls())
 
-    init(client: MQTTClient, tag: String, agents: Int, queues: Int, members: Int) async throws {
+    init(client: MQTTClient, tag: String, agents: Int, queues: Int, members: Int, breakdown: Bool) async throws {
         self.client = client
         self.tag = tag
         agentIds = try (0..<agents).map { try AgentID("ba-\(tag)-\($0)") }
@@ -44,6 +53,7 @@ final class ContactCentre: Sendable {
         self.members = min(members, agents)
         presences = try await client.subscribe(to: [Topic.Filter.services])
         routes = try await client.subscribe(to: [Topic.Filter.callRoute])
+        steps = breakdown ? try await client.subscribe(to: [Topic.Filter.agentReserve, "reply/queue-service/#"]) : nil
     }
 
     // MARK: Setting up
@@ -132,6 +142,32 @@ final class ContactCentre: Sendable {
         }
     }
 
+    /// With `--breakdown`: notes when each call's reservation and its reply pass. Runs until cancelled.
+    func observeSteps() async throws {
+        guard let steps else { return }
+        let prefix = "bc-\(tag)-"
+        while let batch = await steps.nextBatch(maximum: 512) {
+            let now = ContinuousClock.now
+            for message in batch {
+                if message.topic.hasSuffix("/reserve") {
+                    guard let request = try? codec.decode(ReserveRequest.self, from: message.payload),
+                        request.callId.value.hasPrefix(prefix), let number = Int(request.callId.value.dropFirst(prefix.count))
+                    else { continue }
+                    calls.withLock { calls in
+                        guard calls.reserved.indices.contains(number) else { return }
+                        calls.callByRequest[request.requestId] = number
+                        if calls.reserved[number] == nil { calls.reserved[number] = now }
+                    }
+                } else if let reply = try? codec.decode(Reply.self, from: message.payload), case .request(let id) = reply.correlation {
+                    calls.withLock { calls in
+                        guard let number = calls.callByRequest.removeValue(forKey: id), calls.replied[number] == nil else { return }
+                        calls.replied[number] = now
+                    }
+                }
+            }
+        }
+    }
+
     /// Publishes `count` arrivals in random queues at `rate` per second, then waits until
     /// every one is routed or `grace` has passed since the last.
     func arrivals(rate: Int, count: Int, grace: Duration = .seconds(1)) async throws -> Step {
@@ -139,6 +175,8 @@ final class ContactCentre: Sendable {
             let first = calls.sent.count
             calls.sent.append(contentsOf: repeatElement(.now, count: count))
             calls.routed.append(contentsOf: repeatElement(nil, count: count))
+            calls.reserved.append(contentsOf: repeatElement(nil, count: count))
+            calls.replied.append(contentsOf: repeatElement(nil, count: count))
             return first
         }
         let start = ContinuousClock.now
@@ -160,9 +198,19 @@ final class ContactCentre: Sendable {
             let samples = (first..<(first + count)).compactMap { number in
                 calls.routed[number].map { UInt64(($0 - calls.sent[number]) / .nanoseconds(1)) }
             }
+            func spread(_ from: [ContinuousClock.Instant?], _ to: [ContinuousClock.Instant?]) -> RoundTrips {
+                let samples = (first..<(first + count)).compactMap { number -> UInt64? in
+                    guard let start = from[number], let end = to[number], end >= start else { return nil }
+                    return UInt64((end - start) / .nanoseconds(1))
+                }
+                return samples.isEmpty ? RoundTrips(p50: .nan, p99: .nan) : RoundTrips(nanoseconds: samples)
+            }
+            let sent = calls.sent.map { Optional($0) }
             return Step(
                 latency: samples.isEmpty ? RoundTrips(p50: .nan, p99: .nan) : RoundTrips(nanoseconds: samples),
-                routed: samples.count, unrouted: count - samples.count, elapsed: last - start)
+                routed: samples.count, unrouted: count - samples.count, elapsed: last - start,
+                breakdown: steps == nil
+                    ? nil : (spread(sent, calls.reserved), spread(calls.reserved, calls.replied), spread(calls.replied, calls.routed)))
         }
     }
 

@@ -19,7 +19,7 @@ struct DispatchBenchmark: AsyncParsableCommand {
             idle) and then, for each number of workers in --workers, starts that many queue-service \
             workers (--shard i --shards n, fresh data directories) and measures: the time from publishing \
             a call's arrival in a random queue to seeing its call/{id}/route, at a steady --rate for \
-            --count calls; then arrival rates from --rates, --step-seconds each, until one is not held. \
+            --count calls (after 200 calls of warm-up); then arrival rates from --rates, --step-seconds each, until one is not held. \
             A rate is held when every call of the step is routed within 1 s of its last arrival and the \
             step's p99 stays under 1 s. The bench plays the telephony platform: it answers every route at \
             once and ends the call at once (the queues have no wrap-up), so agents come back. The CPU each \
@@ -54,6 +54,12 @@ struct DispatchBenchmark: AsyncParsableCommand {
 
     @Option(help: "Seconds of arrivals per rate.")
     var stepSeconds = 5
+
+    @Flag(help: "Also time each step of the way (arrival → reservation → reply → route); watching them costs a little.")
+    var breakdown = false
+
+    @Flag(help: "Keep the data directories and the services' logs (printed at the start).")
+    var keepData = false
 
     @Option(name: .customLong("status-service"), help: "The status-service executable (default: the one beside cc-bench).")
     var statusService: String?
@@ -103,8 +109,10 @@ struct DispatchBenchmark: AsyncParsableCommand {
         let rows = try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { try await client.run() }
             defer { group.cancelAll() }
-            let centre = try await ContactCentre(client: client, tag: tag, agents: agents, queues: queues, members: members)
+            let centre = try await ContactCentre(
+                client: client, tag: tag, agents: agents, queues: queues, members: members, breakdown: breakdown)
             group.addTask { try await centre.telephony() }
+            group.addTask { try await centre.observeSteps() }
             try status.start()
             guard try await centre.awaitOnline("status-service", "bench-\(tag)", timeout: Self.startTimeout, while: { status.isRunning }) else {
                 throw BenchmarkError("status-service did not come online; its log (\(status.logFile.path)):\n\(status.logTail)")
@@ -137,7 +145,7 @@ struct DispatchBenchmark: AsyncParsableCommand {
         print("\(ProcessInfo.processInfo.activeProcessorCount); the broker and the bench share them too).")
         print("")
         table.lines.forEach { print($0) }
-        try? FileManager.default.removeItem(at: work)
+        if !keepData { try? FileManager.default.removeItem(at: work) }
     }
 
     /// Starts `workerCount` workers, measures latency and rates, stops them.
@@ -162,9 +170,17 @@ struct DispatchBenchmark: AsyncParsableCommand {
         print("  \(workerCount) worker(s) online after \(seconds(.now - started)) s, resident "
             + workers.map { megabytes($0.memory()?.resident) + " MB" }.joined(separator: ", "))
 
+        // Warm-up, left out as for the raw baseline: the first seconds after a worker starts
+        // carry its start (every queue's state published, every queue's progress written).
+        _ = try await centre.arrivals(rate: rate, count: RoundTrips.warmUp)
         let steady = try await centre.arrivals(rate: rate, count: count)
         print("  \(workerCount) worker(s): at \(rate) calls/s p50 \(Int(steady.latency.p50)) µs, p99 \(Int(steady.latency.p99)) µs, "
             + "\(steady.unrouted) not routed")
+        if let steps = steady.breakdown {
+            print("    arrival → reservation p50 \(Int(steps.toReserve.p50)) µs, p99 \(Int(steps.toReserve.p99)) µs (worker); "
+                + "→ reply p50 \(Int(steps.toReply.p50)) µs, p99 \(Int(steps.toReply.p99)) µs (status service); "
+                + "→ route p50 \(Int(steps.toRoute.p50)) µs, p99 \(Int(steps.toRoute.p99)) µs (worker)")
+        }
         var best: (rate: Int, step: ContactCentre.Step, cpu: [String])?
         for stepRate in Self.numbers(rates) ?? [] {
             let before = ([status] + workers).map { $0.cpuTime() }
