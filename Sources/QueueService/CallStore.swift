@@ -37,6 +37,7 @@ public final class CallStore: Sendable {
         public var lastOutboxRow: Int64?
     }
 
+    private let storage: ServiceDatabase
     private let database: DatabaseQueue
     private let encoder = JSONEncoder()
     private let decoder = JSONDecoder()
@@ -44,8 +45,8 @@ public final class CallStore: Sendable {
     /// Opens (creating when needed) `queue.sqlite` in `directory`. Only one process may use
     /// it at a time: a second one fails to open it.
     public init(directory: String, durability: Durability = .processCrash) throws {
-        database = try ServiceDatabase.open(
-            directory: directory, file: "queue.sqlite", durability: durability, migrator: Self.migrator)
+        storage = try ServiceDatabase(directory: directory, file: "queue.sqlite", durability: durability, migrator: Self.migrator)
+        database = storage.queue
     }
 
     private static var migrator: DatabaseMigrator {

@@ -29,6 +29,7 @@ public final class AgentStore: Sendable {
         }
     }
 
+    private let storage: ServiceDatabase
     private let database: DatabaseQueue
     /// Where each applied command's row is: the table is written in arrival order (its pages
     /// are appended, never split at random), and found by this in-memory index of
@@ -38,8 +39,8 @@ public final class AgentStore: Sendable {
     /// Opens (creating when needed) `status.sqlite` in `directory`. Only one process may use
     /// it at a time: a second one fails to open it.
     public init(directory: String, durability: Durability = .processCrash) throws {
-        database = try ServiceDatabase.open(
-            directory: directory, file: "status.sqlite", durability: durability, migrator: Self.migrator)
+        storage = try ServiceDatabase(directory: directory, file: "status.sqlite", durability: durability, migrator: Self.migrator)
+        database = storage.queue
         let rows = try database.read { db in
             try Row.fetchCursor(db, sql: "SELECT id, agentId, commandId FROM appliedCommand").map { row in
                 (Self.key(row["agentId"], row["commandId"]), row["id"] as Int64)
