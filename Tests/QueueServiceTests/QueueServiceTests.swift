@@ -140,3 +140,96 @@ struct QueueServiceTests {
         }
     }
 }
+
+/// Each strategy and the timers, end to end.
+@Suite("queue service strategies and timers end to end", .serialized)
+struct QueueServiceStrategyTests {
+    /// Three members made ready in the order m3, m1, m2 (m3 idle longest); for each strategy,
+    /// the agent the first call must go to.
+    @Test("each strategy picks its agent", arguments: [
+        (QueueDefinition.Strategy.longestIdle, "m3"), (.roundRobin, "m1"), (.priority, "m2"), (.fewestCalls, "m3"),
+        (.leastTalkTime, "m3"),
+    ])
+    func strategyPicks(strategy: QueueDefinition.Strategy, expected: String) async throws {
+        var queue = QueueDefinition.test("pick", agents: ["m1", "m2", "m3"], strategy: strategy)
+        queue.members[1].priority = 1
+        queue.members[0].priority = 2
+        queue.members[2].priority = 3
+        try await withQueueSystem(queues: [queue]) { system in
+            let bus = system.bus
+            let routes = try await bus.watch(Topic.Filter.callRoute)
+            for agent in ["m3", "m1", "m2"] {
+                try await bus.ready(agent)
+                try await Task.sleep(for: .milliseconds(20))  // distinct idle-since times
+            }
+            try await bus.enqueue("s-\(strategy.rawValue)", in: "pick")
+            let route = try await bus.next(CallRoute.self, in: routes)
+            #expect(route.agentId.value == expected)
+        }
+    }
+
+    @Test("round-robin continues after the agent served last; ring-all aside, random picks a member")
+    func roundRobinCycle() async throws {
+        try await withQueueSystem(queues: [
+            .test("cycle", agents: ["n1", "n2", "n3"], strategy: .roundRobin),
+            .test("dice", agents: ["n4", "n5"], strategy: .random),
+        ]) { system in
+            let bus = system.bus
+            let routes = try await bus.watch(Topic.Filter.callRoute)
+            let telephony = Telephony(bus: bus)
+            try await telephony.start()
+            defer { Task { await telephony.stop() } }
+            for agent in ["n1", "n2", "n3", "n4", "n5"] { try await bus.ready(agent) }
+            var served: [String] = []
+            for index in 0..<4 {
+                try await bus.enqueue("rr-\(index)", in: "cycle")
+                served.append(try await bus.next(CallRoute.self, in: routes) { $0.queueId == "cycle" }.agentId.value)
+                try await Task.sleep(for: .milliseconds(150))  // answered and ended: back to idle
+            }
+            #expect(served == ["n1", "n2", "n3", "n1"])
+            try await bus.enqueue("dice-1", in: "dice")
+            let random = try await bus.next(CallRoute.self, in: routes) { $0.queueId == "dice" }
+            #expect(["n4", "n5"].contains(random.agentId.value))
+        }
+    }
+
+    @Test("the caller hangs up while ringing: abandoned, the offer released, the agent free again")
+    func abandonedWhileRinging() async throws {
+        try await withQueueSystem(queues: [.test("gone", agents: ["h1"])]) { system in
+            let bus = system.bus
+            let routes = try await bus.watch(Topic.Filter.callRoute)
+            let events = try await bus.watch("queue/gone/event")
+            let agents = try await bus.statuses()
+            try await bus.ready("h1")
+            try await bus.enqueue("ab-1", in: "gone")
+            let route = try await bus.next(CallRoute.self, in: routes)
+            try await bus.report("ab-1", .abandoned, agent: nil, queue: "gone")
+            let abandoned = try await bus.next(QueueEvent.self, in: events) { $0.type == .abandoned }
+            #expect(abandoned.callId == "ab-1")
+            let free = try await bus.status(of: "h1", in: agents) { $0.activity == .idle && $0.version > 3 }
+            #expect(free.routable, "released by the queue service (the event named no agent)")
+            #expect(route.agentId == "h1")
+        }
+    }
+
+    @Test("no report after ringing: the guard timer (ring timeout + 2 s) releases the agent and offers the next")
+    func guardTimer() async throws {
+        try await withQueueSystem(queues: [.test("quiet", agents: ["t1", "t2"], ringTimeoutMs: 300)]) { system in
+            let bus = system.bus
+            let routes = try await bus.watch(Topic.Filter.callRoute)
+            let releases = try await bus.watch(Topic.Filter.agentRelease)
+            try await bus.ready("t1")
+            try await bus.ready("t2")
+            try await bus.enqueue("g-1", in: "quiet")
+            let first = try await bus.next(CallRoute.self, in: routes)
+            let started = ContinuousClock.now
+            let release = try await bus.next(ReleaseRequest.self, in: releases, timeout: .seconds(10))
+            #expect(release.reason == .guardTimeout)
+            #expect(release.callId == "g-1")
+            #expect(ContinuousClock.now - started >= .milliseconds(2_000))
+            let second = try await bus.next(CallRoute.self, in: routes)
+            #expect(second.callId == "g-1")
+            #expect(second.agentId != first.agentId)
+        }
+    }
+}
