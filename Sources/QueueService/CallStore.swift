@@ -101,6 +101,10 @@ public final class CallStore: Sendable {
     public func save(_ changes: Dispatcher.Changes, outbox: [Publication], published: Int64?) async throws -> Int64? {
         let calls = try changes.calls.map { ($0.callId.value, try encoder.encode($0)) }
         let progress = try changes.progress.map { ($0.key.value, try encoder.encode($0.value)) }
+        defer {
+            storage.noteWritten(
+                rows: calls.count + changes.removedCalls.count + progress.count + changes.finished.count + outbox.count * 2)
+        }
         return try await database.write { db in
             if let published { try db.execute(sql: "DELETE FROM outbox WHERE id <= ?", arguments: [published]) }
             let upsertCall = try db.cachedStatement(sql: "INSERT OR REPLACE INTO call (callId, body) VALUES (?, ?)")

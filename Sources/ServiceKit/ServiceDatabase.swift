@@ -11,17 +11,21 @@ import Glibc
 /// SQLite's automatic checkpoint runs inside the commit that fills the log, and syncs the
 /// database file there: a commit every few seconds would wait tens of milliseconds for it,
 /// and with it the messages of that batch. Here the service's connection never
-/// checkpoints; a second connection does it every ``checkpointInterval`` in passive mode,
-/// which never blocks a writer.
+/// checkpoints; a second connection does it on a thread of its own, in passive mode (which
+/// never blocks a writer), once about ``checkpointRows`` rows were written since the last
+/// one (as often as SQLite's own 8,000-page checkpoint would), or after
+/// ``checkpointInterval`` when anything was written at all.
 public final class ServiceDatabase: Sendable {
     /// The service's connection: all its reads and writes.
     public let queue: DatabaseQueue
     private let checkpointer: DatabaseQueue
     private let lockDescriptor: Int32
-    private let stopping = ManagedFlag()
+    private let tally = WriteTally()
 
-    /// How often the log is copied into the database.
-    public static let checkpointInterval: Duration = .seconds(1)
+    /// Rows written after which the log is checkpointed.
+    public static let checkpointRows = 4_000
+    /// The longest time rows stay only in the log.
+    public static let checkpointInterval: Duration = .seconds(30)
 
     /// Opens (creating when needed) `directory/file`, runs `migrator`, and starts the
     /// checkpoints. Throws ``StartupError`` when another process holds the directory.
@@ -63,10 +67,16 @@ public final class ServiceDatabase: Sendable {
             close(descriptor)
             throw error
         }
-        let thread = Thread { [checkpointer, stopping] in
-            while !stopping.isSet {
-                Thread.sleep(forTimeInterval: Double(Self.checkpointInterval.components.seconds))
-                guard !stopping.isSet else { break }
+        let thread = Thread { [checkpointer, tally] in
+            var last = ContinuousClock.now
+            while !tally.isStopping {
+                Thread.sleep(forTimeInterval: 0.1)
+                let rows = tally.rows
+                guard rows >= Self.checkpointRows || (rows > 0 && ContinuousClock.now - last >= Self.checkpointInterval) else {
+                    continue
+                }
+                tally.take(rows)
+                last = .now
                 // Passive: copies what it can without waiting for the writer, and syncs here.
                 _ = try? checkpointer.writeWithoutTransaction { try $0.checkpoint(.passive) }
             }
@@ -75,17 +85,26 @@ public final class ServiceDatabase: Sendable {
         thread.start()
     }
 
+    /// Counts `rows` written by a committed transaction, towards the next checkpoint.
+    public func noteWritten(rows: Int) {
+        tally.add(rows)
+    }
+
     deinit {
-        stopping.set()
+        tally.stop()
         close(lockDescriptor)
     }
 }
 
-/// A flag set once, read from any thread.
-private final class ManagedFlag: @unchecked Sendable {
+/// Rows written since the last checkpoint, and the stop flag of the checkpoint thread.
+private final class WriteTally: @unchecked Sendable {
     private let lock = NSLock()
-    private var value = false
+    private var written = 0
+    private var stopped = false
 
-    var isSet: Bool { lock.withLock { value } }
-    func set() { lock.withLock { value = true } }
+    var rows: Int { lock.withLock { written } }
+    var isStopping: Bool { lock.withLock { stopped } }
+    func add(_ rows: Int) { lock.withLock { written += rows } }
+    func take(_ rows: Int) { lock.withLock { written -= rows } }
+    func stop() { lock.withLock { stopped = true } }
 }

@@ -128,6 +128,7 @@ public final class AgentStore: Sendable {
     /// thread, for the service) is free meanwhile to read and write the socket.
     public func save(records: [AgentRecord], commands: [AppliedCommand]) async throws {
         guard !records.isEmpty || !commands.isEmpty else { return }
+        defer { storage.noteWritten(rows: records.count + commands.count) }
         try await database.write { db in
             let upsert = try db.cachedStatement(sql: """
                 INSERT OR REPLACE INTO agent VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
