@@ -1,6 +1,6 @@
 import CoreMetrics
 import Metrics
-public import Messages
+import Messages
 import QueueDispatch
 import ServiceKit
 

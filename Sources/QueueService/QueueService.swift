@@ -2,7 +2,7 @@ import Foundation
 public import Logging
 public import MQTT
 public import Messages
-public import QueueDispatch
+import QueueDispatch
 public import ServiceKit
 public import ServiceLifecycle
 
