@@ -4,7 +4,7 @@ import Testing
 /// The hand-written JSON of the hot payloads is byte for byte what `JSONEncoder` writes.
 @Suite("Hand-written JSON")
 struct JSONWriterTests {
-    @Test("snapshots, events and replies are written exactly as JSONEncoder writes them")
+    @Test("snapshots, events, replies and the queue worker's messages are written exactly as JSONEncoder writes them")
     func sameBytes() throws {
         let codec = MessageCodec()
         var checked = 0
@@ -12,12 +12,39 @@ struct JSONWriterTests {
             func compare<P: Payload>(_ payload: P) throws {
                 #expect(try codec.encode(payload) == codec.encodeWithFoundation(payload), "\(P.self): \(payload)")
             }
-            if payload is AgentStatus || payload is AgentEvent || payload is Reply {
+            if payload is AgentStatus || payload is AgentEvent || payload is Reply || payload is ReserveRequest
+                || payload is ReleaseRequest || payload is CallRoute || payload is CallOverflow || payload is QueueEvent
+                || payload is QueueState
+            {
                 try compare(payload)
                 checked += 1
             }
         }
-        #expect(checked >= 10)
+        #expect(checked >= 20)
+        // Every optional field absent, then every one present.
+        let at = Timestamp(millisecondsSinceEpoch: 1_780_000_000_123)
+        let reply = try ReplyTopic("reply/q/0")
+        let payloads: [any Payload] = [
+            ReleaseRequest(callId: try CallID("c1"), reason: .guardTimeout),
+            ReleaseRequest(
+                callId: try CallID("c1"), reason: .cancelled, offerId: try OfferID("o1"), queueId: try QueueID("q1"),
+                requestId: try RequestID("r1"), replyTo: reply, agentId: try AgentID("a1")),
+            ReserveRequest(
+                requestId: try RequestID("r1"), callId: try CallID("c1"), queueId: try QueueID("q1"), offerId: try OfferID("o1"),
+                ringTimeoutMs: 20_000, wrapUpMs: 0, maxNoAnswer: 2, declineWithdraws: false, replyTo: reply,
+                agentId: try AgentID("a1")),
+            CallOverflow(callId: try CallID("c1"), queueId: try QueueID("q1"), target: .queue(try QueueID("q2")), reason: .waitTime2, waitedMs: 5),
+            QueueEvent(queueId: try QueueID("q1"), callId: try CallID("c1"), type: .enqueued, at: at, waitedMs: 0, priority: -3),
+            QueueEvent(
+                queueId: try QueueID("q1"), callId: try CallID("c1"), type: .overflowed, at: at, agentId: try AgentID("a1"),
+                offerId: try OfferID("o1"), waitedMs: 61_000, priority: 2, target: .voicemail, reason: .waitTime1),
+        ]
+        for payload in payloads {
+            func compare<P: Payload>(_ payload: P) throws {
+                #expect(try codec.encode(payload) == codec.encodeWithFoundation(payload), "\(P.self): \(payload)")
+            }
+            try compare(payload)
+        }
     }
 
     @Test("text that needs escaping is escaped as JSONEncoder does")
