@@ -90,6 +90,7 @@ struct DispatchBenchmark: AsyncParsableCommand {
     private var queueServicePath: String { queueService ?? ServiceUnderBench.besideBench("queue-service") }
 
     func run() async throws {
+        ServiceUnderBench.stopAllOnInterrupt()
         let work = FileManager.default.temporaryDirectory.appendingPathComponent("cc-bench-dispatch-\(UUID().uuidString.prefix(8))")
         try FileManager.default.createDirectory(at: work, withIntermediateDirectories: true)
         let tag = String(UInt32.random(in: 0...UInt32.max), radix: 36)

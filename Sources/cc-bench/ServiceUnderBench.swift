@@ -1,4 +1,6 @@
+import Dispatch
 import Foundation
+import Synchronization
 import TestSupport
 
 /// A service executable (`status-service`, `queue-service`) as a benchmark runs it: started
@@ -29,7 +31,9 @@ final class ServiceUnderBench {
 
     /// Starts the executable; it is online once it publishes its presence.
     func start() throws {
-        process = try ChildProcess(executable: executable, arguments: arguments, logFile: logFile)
+        let process = try ChildProcess(executable: executable, arguments: arguments, logFile: logFile)
+        self.process = process
+        Self.running.withLock { _ = $0.insert(process.pid) }
     }
 
     var isRunning: Bool { process?.isRunning ?? false }
@@ -37,11 +41,40 @@ final class ServiceUnderBench {
     /// SIGKILL, and waits until it has gone: no clean shutdown, nothing more written.
     func kill() {
         process?.signalAndWait(SIGKILL)
+        forget()
     }
 
     /// SIGTERM, the way an operator stops it (SIGKILL after 10 s).
     func stop() {
         process?.signalAndWait(SIGTERM)
+        forget()
+    }
+
+    private func forget() {
+        if let pid = process?.pid { Self.running.withLock { _ = $0.remove(pid) } }
+    }
+
+    /// The services started and not stopped yet.
+    private static let running = Mutex<Set<pid_t>>([])
+    private static let interruptSources = Mutex<[any DispatchSourceSignal]>([])
+
+    /// Makes SIGINT and SIGTERM stop (SIGTERM) every service the benchmark started before
+    /// cc-bench exits, so an interrupted benchmark leaves no service running.
+    static func stopAllOnInterrupt() {
+        interruptSources.withLock { sources in
+            guard sources.isEmpty else { return }
+            for number in [SIGINT, SIGTERM] {
+                signal(number, SIG_IGN)
+                let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
+                source.setEventHandler {
+                    for pid in running.withLock({ Array($0) }) { Glibc.kill(pid, SIGTERM) }
+                    FileHandle.standardError.write(Data("cc-bench: interrupted; the services it started were told to stop\n".utf8))
+                    exit(130)
+                }
+                source.resume()
+                sources.append(source)
+            }
+        }
     }
 
     /// Resident memory now and at its peak, in megabytes (10⁶ bytes), from /proc/{pid}/status.

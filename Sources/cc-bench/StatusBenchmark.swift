@@ -69,6 +69,7 @@ struct StatusBenchmark: AsyncParsableCommand {
     private var statusServicePath: String { statusService ?? ServiceUnderBench.besideBench("status-service") }
 
     func run() async throws {
+        ServiceUnderBench.stopAllOnInterrupt()
         let counts = agentCounts ?? []
         let work = FileManager.default.temporaryDirectory.appendingPathComponent("cc-bench-status-\(UUID().uuidString.prefix(8))")
         try FileManager.default.createDirectory(at: work, withIntermediateDirectories: true)
