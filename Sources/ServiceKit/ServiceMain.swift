@@ -10,7 +10,8 @@ import UnixSignals
 /// reading the settings, bootstrapping logs, running the `ServiceGroup` until SIGTERM or
 /// SIGINT, and exiting with one clear line on stderr when something is wrong.
 ///
-/// `persistentSession`: see ``ServiceSettings/init(reading:name:persistentSession:)``.
+/// `persistentSession`: see ``ServiceSettings/init(reading:name:persistentSession:)``;
+/// `sessionClientID`: the default client id `--help` shows, when the service sets its own.
 ///
 /// Exit codes: 0 after a clean stop, 2 for a wrong option, 1 when the service fails
 /// (for example, the broker cannot be reached at start).
@@ -20,10 +21,13 @@ public enum ServiceMain {
         summary: String,
         options serviceOptions: [ServiceOption],
         persistentSession: Bool = false,
+        sessionClientID: String? = nil,
         arguments: [String] = CommandLine.arguments,
         build: (ConfigReader, ServiceSettings, Logger) throws -> [any Service]
     ) async -> Never {
-        let options = ServiceOption.common(service: name, persistentSession: persistentSession) + serviceOptions
+        let options =
+            ServiceOption.common(service: name, persistentSession: persistentSession, sessionClientID: sessionClientID)
+            + serviceOptions
         if arguments.dropFirst().contains(where: { $0 == "--help" || $0 == "-h" }) {
             print(help(name: name, summary: summary, options: options))
             exit(0)

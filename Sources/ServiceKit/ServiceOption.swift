@@ -41,7 +41,9 @@ public struct ServiceOption: Sendable {
     }
 
     /// The options every service takes (DESIGN section 7); each service adds its own.
-    public static func common(service: String, persistentSession: Bool = false) -> [ServiceOption] {
+    /// `sessionClientID` is what `--help` shows as the default client id of a persistent
+    /// session (the service's name unless the service sets its own, as queue workers do).
+    public static func common(service: String, persistentSession: Bool = false, sessionClientID: String? = nil) -> [ServiceOption] {
         [
             ServiceOption("mqtt.host", "HOST", default: "127.0.0.1", "the MQTT broker's host"),
             ServiceOption("mqtt.port", "PORT", default: "1883 (8883 with TLS)", "the MQTT broker's port"),
@@ -53,7 +55,9 @@ public struct ServiceOption: Sendable {
             ServiceOption("mqtt.keepAlive", "SECONDS", default: "30", "MQTT keep-alive interval"),
             ServiceOption("mqtt.protocol", "VERSION", default: "5", "MQTT protocol version: 5 or 3.1.1"),
             persistentSession
-                ? ServiceOption("mqtt.clientId", "ID", default: service, "the MQTT client id; its session is kept while the service is down")
+                ? ServiceOption(
+                    "mqtt.clientId", "ID", default: sessionClientID ?? service,
+                    "the MQTT client id; its session is kept while the service is down")
                 : ServiceOption("mqtt.clientId", "ID", default: "\(service)-INSTANCE", "the MQTT client id"),
             ServiceOption("data.dir", "PATH", default: "./data/\(service)", "where the service keeps its database"),
             ServiceOption("instance", "ID", default: "host name and process id", "this instance's name in service/\(service)/{instance}"),

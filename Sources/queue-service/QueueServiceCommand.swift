@@ -10,6 +10,7 @@ enum QueueServiceCommand {
             summary: "distributes the calls of the queues its shard owns (DESIGN section 3).",
             options: QueueServiceSettings.options,
             persistentSession: true,
+            sessionClientID: "queue-service-shard-I",
             build: QueueService.makeServices)
     }
 }

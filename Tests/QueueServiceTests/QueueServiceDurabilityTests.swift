@@ -182,7 +182,7 @@ struct QueueServiceDurabilityTests {
     func options() async throws {
         let help = try await ServiceProcess.runToEnd("queue-service", ["--help"])
         #expect(help.status == 0)
-        for option in ["--shard I", "--shards N", "--queues FILE", "--durability", "SHARD", "QUEUES"] {
+        for option in ["--shard I", "--shards N", "--queues FILE", "--durability", "SHARD", "QUEUES", "(default: queue-service-shard-I)"] {
             #expect(help.output.contains(option), "--help mentions \(option)")
         }
         let shard = try await ServiceProcess.runToEnd("queue-service", ["--shard", "2", "--shards", "2"])
