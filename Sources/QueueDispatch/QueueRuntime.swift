@@ -23,18 +23,11 @@ public struct QueueProgress: Codable, Hashable, Sendable {
 
     /// Starts a new day's figures when `now` is on a later UTC day.
     mutating func roll(to now: Timestamp) {
-        let today = now.millisecondsSinceEpoch.floorDivided(by: 86_400_000).quotient
+        let today = now.utcDay
         guard today != day else { return }
         day = today
         answered = [:]
         talkMs = [:]
-    }
-}
-
-extension Int64 {
-    func floorDivided(by divisor: Int64) -> (quotient: Int64, remainder: Int64) {
-        let quotient = self >= 0 ? self / divisor : -((-self + divisor - 1) / divisor)
-        return (quotient, self - quotient * divisor)
     }
 }
 

@@ -25,7 +25,7 @@ extension QueueService {
             store = try CallStore(directory: settings.dataDirectory, durability: options.durability)
         } catch {
             throw StartupError(
-                "cannot open the database in '\(settings.dataDirectory)' (is another queue-service using it?): \(error)")
+                "cannot open the database in '\(settings.dataDirectory)': \(error)")
         }
         let mqtt = try MQTTClient(configuration: settings.mqtt, logger: logger)
         return [mqtt, QueueService(settings: settings, options: options, mqtt: mqtt, store: store, logger: logger)]

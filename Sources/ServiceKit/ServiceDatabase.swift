@@ -43,26 +43,24 @@ public final class ServiceDatabase: Sendable {
             throw StartupError("'\(directory)' is in use by another process (its lock '\(lockPath)' is held)")
         }
         lockDescriptor = descriptor
-        do {
+        // The service's connection keeps its working set in memory (64 MiB holds far more
+        // than 50k agents); neither connection checkpoints by itself. A second process on
+        // the directory was refused above by the lock, with its own clear message.
+        func configuration(cacheKibibytes: Int?) -> Configuration {
             var configuration = Configuration()
             configuration.journalMode = .wal
             configuration.busyMode = .timeout(5)
             configuration.prepareDatabase { db in
                 try db.execute(sql: "PRAGMA synchronous = \(durability.sqliteSynchronous)")
-                // The working set stays in memory (64 MiB holds far more than 50k agents).
-                try db.execute(sql: "PRAGMA cache_size = -65536")
+                if let cacheKibibytes { try db.execute(sql: "PRAGMA cache_size = -\(cacheKibibytes)") }
                 try db.execute(sql: "PRAGMA wal_autocheckpoint = 0")
             }
-            queue = try DatabaseQueue(path: directory + "/" + file, configuration: configuration)
+            return configuration
+        }
+        do {
+            queue = try DatabaseQueue(path: directory + "/" + file, configuration: configuration(cacheKibibytes: 65_536))
             try migrator.migrate(queue)
-            var checkpointing = Configuration()
-            checkpointing.journalMode = .wal
-            checkpointing.busyMode = .timeout(5)
-            checkpointing.prepareDatabase { db in
-                try db.execute(sql: "PRAGMA synchronous = \(durability.sqliteSynchronous)")
-                try db.execute(sql: "PRAGMA wal_autocheckpoint = 0")
-            }
-            checkpointer = try DatabaseQueue(path: directory + "/" + file, configuration: checkpointing)
+            checkpointer = try DatabaseQueue(path: directory + "/" + file, configuration: configuration(cacheKibibytes: nil))
         } catch {
             close(descriptor)
             throw error

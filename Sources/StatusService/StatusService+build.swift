@@ -16,7 +16,7 @@ extension StatusService {
             store = try AgentStore(directory: settings.dataDirectory, durability: options.durability)
         } catch {
             throw StartupError(
-                "cannot open the database in '\(settings.dataDirectory)' (is another status-service using it?): \(error)")
+                "cannot open the database in '\(settings.dataDirectory)': \(error)")
         }
         let mqtt = try MQTTClient(configuration: settings.mqtt, logger: logger)
         return [mqtt, StatusService(settings: settings, rules: options.rules, mqtt: mqtt, store: store, logger: logger)]

@@ -13,6 +13,15 @@ struct TimestampTests {
         #expect(Timestamp(millisecondsSinceEpoch: 253_402_300_799_999).description == "9999-12-31T23:59:59.999Z")
     }
 
+    @Test("the UTC day counts whole days from 1970-01-01, also before it")
+    func utcDay() throws {
+        #expect(try Timestamp(rfc3339: "1970-01-01T00:00:00.000Z").utcDay == 0)
+        #expect(try Timestamp(rfc3339: "1970-01-01T23:59:59.999Z").utcDay == 0)
+        #expect(try Timestamp(rfc3339: "1969-12-31T23:59:59.999Z").utcDay == -1)
+        #expect(try Timestamp(rfc3339: "2026-11-24T00:00:00.000+01:00").utcDay == 20_780)
+        #expect(try Timestamp(rfc3339: "2026-11-24T00:00:00.000Z").utcDay == 20_781)
+    }
+
     @Test("reads with or without fractions and with any offset, normalised to UTC", arguments: [
         ("2026-11-23T19:52:59.123Z", "2026-11-23T19:52:59.123Z"),
         ("2026-11-23T19:52:59Z", "2026-11-23T19:52:59.000Z"),

@@ -79,6 +79,9 @@ public struct Timestamp: Hashable, Comparable, Sendable, Codable, CustomStringCo
     /// The times RFC 3339 can write: 0000-01-01T00:00:00.000Z through 9999-12-31T23:59:59.999Z.
     static let writable: ClosedRange<Int64> = -62_167_219_200_000...253_402_300_799_999
 
+    /// The UTC day this time falls in, as days since 1970-01-01 (negative before).
+    public var utcDay: Int64 { millisecondsSinceEpoch.floorDivided(by: 86_400_000).quotient }
+
     /// RFC 3339 in UTC with milliseconds, e.g. `2026-11-23T19:52:59.123Z`.
     public var description: String {
         let (days, msOfDay) = millisecondsSinceEpoch.floorDivided(by: 86_400_000)
