@@ -19,6 +19,7 @@ let package = Package(
         .library(name: "AgentState", targets: ["AgentState"]),
         .executable(name: "status-service", targets: ["status-service"]),
         .executable(name: "queue-service", targets: ["queue-service"]),
+        .executable(name: "reporting-service", targets: ["reporting-service"]),
         .executable(name: "cc-bench", targets: ["cc-bench"]),
     ],
     dependencies: [
@@ -129,6 +130,33 @@ let package = Package(
             dependencies: ["QueueService", "ServiceKit"],
             swiftSettings: swiftSettings
         ),
+        // The reporting of DESIGN section 5 as pure values: live figures and interval
+        // accounting, no I/O, no clock.
+        .target(
+            name: "Reporting",
+            dependencies: ["Messages"],
+            swiftSettings: swiftSettings
+        ),
+        // The reporting service: live reports, the wall-board over HTTP, history in SQLite.
+        .target(
+            name: "ReportingService",
+            dependencies: [
+                "Reporting", "Messages", "MQTT", "ServiceKit",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "CoreMetrics", package: "swift-metrics"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Configuration", package: "swift-configuration"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .executableTarget(
+            name: "reporting-service",
+            dependencies: ["ReportingService", "ServiceKit"],
+            swiftSettings: swiftSettings
+        ),
         // The raw yardstick for `cc-bench mqtt`: requester and responder in C,
         // straight on libmosquitto, with no Swift in between.
         .target(
@@ -202,6 +230,19 @@ let package = Package(
             name: "QueueServiceTests",
             dependencies: [
                 "QueueDispatch", "Messages", "MQTT", "TestSupport", "TestLiterals", "queue-service", "status-service",
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "ReportingTests",
+            dependencies: ["Reporting", "Messages", "TestLiterals"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "ReportingServiceTests",
+            dependencies: [
+                "Reporting", "Messages", "MQTT", "TestSupport", "TestLiterals",
+                "reporting-service", "queue-service", "status-service",
             ],
             swiftSettings: swiftSettings
         ),

@@ -1,0 +1,2 @@
+/// The reporting service (DESIGN section 5).
+public enum ReportingServicePlaceholder {}
