@@ -60,6 +60,34 @@ extension KeyedDecodingContainer {
         return try check(integer(key), key, atLeast: minimum, atMost: maximum)
     }
 
+    /// An optional number (absent or null is nil) that must lie within `range` when present.
+    func decodeIfPresent(_ type: Double.Type, forKey key: Key, within range: ClosedRange<Double>) throws -> Double? {
+        guard contains(key), try !decodeNil(forKey: key) else { return nil }
+        let value = try decode(Double.self, forKey: key)
+        guard range.contains(value) else {
+            throw invalid(key, "must be from \(range.lowerBound) to \(range.upperBound), got \(value)")
+        }
+        return value
+    }
+
+    /// A JSON object whose keys are ids and whose values are counts ≥ 0, e.g.
+    /// `{"lunch": 2, "break": 1}`. A key that is not a valid id is ``ErrorCode/invalidID``
+    /// naming this field.
+    func decodeCounts<Kind>(_ type: [Identifier<Kind>: Int].Type, forKey key: Key) throws -> [Identifier<Kind>: Int] {
+        let object = try nestedContainer(keyedBy: AnyCodingKey.self, forKey: key)
+        var counts: [Identifier<Kind>: Int] = [:]
+        for entry in object.allKeys {
+            let id: Identifier<Kind>
+            do {
+                id = try Identifier<Kind>(entry.stringValue)
+            } catch {
+                throw MessageError(error.code, at: object.codingPath, error.message)
+            }
+            counts[id] = try object.decode(Int.self, forKey: entry, atLeast: 0)
+        }
+        return counts
+    }
+
     /// A value that falls back to `defaultValue` when the key is absent (null is still an error).
     func decode<T: Decodable>(_ type: T.Type, forKey key: Key, default defaultValue: T) throws -> T {
         contains(key) ? try decode(T.self, forKey: key) : defaultValue
@@ -114,6 +142,35 @@ extension KeyedDecodingContainer {
             throw invalid(key, "must be at most \(maxLength) characters")
         }
         return value
+    }
+}
+
+extension KeyedEncodingContainer {
+    /// Writes counts by id as a JSON object id → count (`JSONEncoder` would write a
+    /// dictionary whose keys are not `String` as an array of alternating keys and values).
+    mutating func encodeCounts<Kind>(_ counts: [Identifier<Kind>: Int], forKey key: Key) throws {
+        var object = nestedContainer(keyedBy: AnyCodingKey.self, forKey: key)
+        for (id, count) in counts.sorted(by: { $0.key < $1.key }) {
+            try object.encode(count, forKey: AnyCodingKey(id.value))
+        }
+    }
+}
+
+/// A coding key made at run time, for JSON objects whose keys are data (ids).
+struct AnyCodingKey: CodingKey {
+    var stringValue: String
+    var intValue: Int? { nil }
+
+    init(_ stringValue: String) {
+        self.stringValue = stringValue
+    }
+
+    init(stringValue: String) {
+        self.stringValue = stringValue
+    }
+
+    init?(intValue: Int) {
+        nil
     }
 }
 
