@@ -98,6 +98,77 @@ enum Examples {
             QueueDefinition(queueId: sales, name: "Sales"),
             support,
         ]
-        return values
+        return values + (try reports())
+    }
+
+    /// The live reports of one moment of a small centre (queues sales, support and night),
+    /// and of the start of the next day; the figures add up as DESIGN section 5 says.
+    static func reports() throws -> [any Payload] {
+        let at = try time("2026-11-23T14:05:00.250Z")
+        let lunch = try ReasonID("lunch")
+        let noAnswer = try ReasonID("no-answer")
+        let sales = QueueReport(
+            queueId: try QueueID("sales"), name: "Sales",
+            figures: LiveFigures(
+                at: at, waiting: 2, longestWaitMs: 41250, staffed: 4, routable: 0, ringing: 1, onCall: 1, wrapUp: 0,
+                withdrawn: 2, withdrawnByReason: [lunch: 1, noAnswer: 1], unavailable: 1,
+                today: DayFigures(
+                    offered: 129, answered: 112, abandoned: 8, overflowed: 6, answeredWithinServiceLevel: 96,
+                    serviceLevel: 0.8, averageSpeedOfAnswerMs: 14250, averageHandleTimeMs: 241_800)))
+        let support = QueueReport(
+            queueId: try QueueID("support"), name: "Support (2nd level)",
+            figures: LiveFigures(
+                at: at, waiting: 0, longestWaitMs: 0, staffed: 3, routable: 1, ringing: 0, onCall: 0, wrapUp: 1,
+                withdrawn: 1, withdrawnByReason: [lunch: 1], unavailable: 0,
+                today: DayFigures(
+                    offered: 17, answered: 15, abandoned: 0, overflowed: 2, answeredWithinServiceLevel: 15,
+                    serviceLevel: 1, averageSpeedOfAnswerMs: 9870, averageHandleTimeMs: 402_115)))
+        // Nothing today: the ratio and the averages are null.
+        let night = QueueReport(
+            queueId: try QueueID("night"), name: "Night service (after 22:00)",
+            figures: LiveFigures(
+                at: at, waiting: 0, longestWaitMs: 0, staffed: 1, routable: 0, ringing: 0, onCall: 1, wrapUp: 0,
+                withdrawn: 0, unavailable: 3, today: .zero))
+        let maria = AgentReport(
+            agentId: try AgentID("maria.k"), display: "lunch", displaySince: try time("2026-11-23T12:01:30.250Z"),
+            presence: .withdrawn, reason: lunch, queues: [try QueueID("sales"), try QueueID("support")])
+        let idle = AgentReport(
+            agentId: try AgentID("a-1017"), display: "available", displaySince: try time("2026-11-23T14:03:12.004Z"),
+            presence: .ready, queues: [try QueueID("support")])
+        let onCall = AgentReport(
+            agentId: try AgentID("a_22"), display: "on-call", displaySince: try time("2026-11-23T14:01:47.900Z"),
+            presence: .ready, activity: .onCall, queues: [try QueueID("night"), try QueueID("sales")])
+        // A member of no queue, still known: counted in the totals only.
+        let offline = AgentReport(
+            agentId: try AgentID("b.schmidt"), display: "offline", displaySince: try time("2026-11-23T07:45:00.000Z"),
+            presence: .unavailable, reason: try ReasonID("end-of-day"))
+        let missed = AgentReport(
+            agentId: try AgentID("j.doe"), display: "no-answer", displaySince: try time("2026-11-23T13:58:20.000Z"),
+            presence: .withdrawn, reason: noAnswer, queues: [try QueueID("sales")])
+        let ringing = AgentReport(
+            agentId: try AgentID("r.lee"), display: "ringing", displaySince: try time("2026-11-23T14:04:55.100Z"),
+            presence: .ready, activity: .ringing, queues: [try QueueID("sales")])
+        let wrapUp = AgentReport(
+            agentId: try AgentID("k-5"), display: "wrap-up", displaySince: try time("2026-11-23T14:04:40.000Z"),
+            presence: .ready, activity: .wrapUp, queues: [try QueueID("support")])
+        let totals = TotalsReport(
+            figures: LiveFigures(
+                at: at, waiting: 2, longestWaitMs: 41250, staffed: 6, routable: 1, ringing: 1, onCall: 1, wrapUp: 1,
+                withdrawn: 2, withdrawnByReason: [lunch: 1, noAnswer: 1], unavailable: 1,
+                today: DayFigures(
+                    offered: 146, answered: 127, abandoned: 8, overflowed: 8, answeredWithinServiceLevel: 111,
+                    serviceLevel: 111.0 / 135.0, averageSpeedOfAnswerMs: 13733, averageHandleTimeMs: 260_735)))
+        let midnight = try time("2026-11-24T00:00:00.000Z")
+        let emptyTotals = TotalsReport(
+            figures: LiveFigures(
+                at: midnight, waiting: 0, longestWaitMs: 0, staffed: 0, routable: 0, ringing: 0, onCall: 0, wrapUp: 0,
+                withdrawn: 0, unavailable: 2))
+        return [
+            sales, support, night, maria, idle, onCall, offline, missed, ringing, wrapUp, totals, emptyTotals,
+            LiveReport(
+                at: at, queues: [night, sales, support], agents: [idle, onCall, offline, missed, wrapUp, maria, ringing],
+                totals: totals),
+            LiveReport(at: midnight, queues: [], agents: [], totals: emptyTotals),
+        ]
     }
 }

@@ -7,7 +7,8 @@ let payloadTypes: [any Payload.Type] = [
     AgentStatus.self, AgentEvent.self, AgentCommand.self, Reply.self, AgentConnection.self,
     EnqueueRequest.self, CallEvent.self, CallRoute.self, ReserveRequest.self, ReleaseRequest.self,
     CallOverflow.self, QueueState.self, QueueEvent.self, ServicePresence.self, ServiceError.self,
-    StatusCatalogue.self, QueueDefinition.self,
+    StatusCatalogue.self, QueueDefinition.self, QueueReport.self, AgentReport.self, TotalsReport.self,
+    LiveReport.self,
 ]
 
 /// The package's root folder, found from this file's path.
