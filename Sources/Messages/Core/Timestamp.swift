@@ -82,6 +82,12 @@ public struct Timestamp: Hashable, Comparable, Sendable, Codable, CustomStringCo
     /// The UTC day this time falls in, as days since 1970-01-01 (negative before).
     public var utcDay: Int64 { millisecondsSinceEpoch.floorDivided(by: 86_400_000).quotient }
 
+    /// This time rounded down (towards the past, also before 1970) to a multiple of
+    /// `milliseconds` since the epoch: the start of its reporting interval or UTC day.
+    public func roundedDown(toMultipleOf milliseconds: Int64) -> Timestamp {
+        Timestamp(millisecondsSinceEpoch: millisecondsSinceEpoch.floorDivided(by: milliseconds).quotient * milliseconds)
+    }
+
     /// RFC 3339 in UTC with milliseconds, e.g. `2026-11-23T19:52:59.123Z`.
     public var description: String {
         let (days, msOfDay) = millisecondsSinceEpoch.floorDivided(by: 86_400_000)
