@@ -21,6 +21,7 @@ public final class ServiceDatabase: Sendable {
     private let checkpointer: DatabaseQueue
     private let lockDescriptor: Int32
     private let tally = WriteTally()
+    private let path: String
 
     /// Rows written after which the log is checkpointed.
     public static let checkpointRows = 4_000
@@ -43,6 +44,7 @@ public final class ServiceDatabase: Sendable {
             throw StartupError("'\(directory)' is in use by another process (its lock '\(lockPath)' is held)")
         }
         lockDescriptor = descriptor
+        path = directory + "/" + file
         // The service's connection keeps its working set in memory (64 MiB holds far more
         // than 50k agents); neither connection checkpoints by itself. A second process on
         // the directory was refused above by the lock, with its own clear message.
@@ -81,6 +83,16 @@ public final class ServiceDatabase: Sendable {
         }
         thread.name = "sqlite-checkpoint"
         thread.start()
+    }
+
+    /// A read-only connection of its own, for long reads (an HTTP query) that must not hold
+    /// up the service's writes: in WAL mode it reads the last committed state while the
+    /// service goes on writing.
+    public func makeReader() throws -> DatabaseQueue {
+        var configuration = Configuration()
+        configuration.readonly = true
+        configuration.busyMode = .timeout(5)
+        return try DatabaseQueue(path: path, configuration: configuration)
     }
 
     /// Counts `rows` written by a committed transaction, towards the next checkpoint.

@@ -55,7 +55,7 @@ public enum ServiceMain {
         do {
             // Before the services make their metrics, so that they are exported.
             if settings.metricsPort > 0 {
-                services.append(MetricsServer.bootstrap(port: settings.metricsPort, logger: logger))
+                services.append(MetricsServer.service(port: settings.metricsPort, logger: logger))
             }
             services = try build(config, settings, logger) + services
         } catch let error as ConfigurationError {

@@ -101,3 +101,70 @@ public func withBus(dataName: String = "status-data", _ body: (Bus, Broker, URL)
         }
     }
 }
+
+extension Bus {
+    /// Logs `agent` in and makes it ready; returns its status.
+    @discardableResult
+    public func ready(_ agent: String) async throws -> AgentStatus? {
+        _ = try await command(agent, .login)
+        return try await command(agent, .setPresence, presence: .ready).status
+    }
+
+    /// Publishes a call's arrival in `queue`.
+    public func enqueue(_ call: String, in queue: String, priority: Int = 0) async throws {
+        try await send(.queueEnqueue(try QueueID(queue)), EnqueueRequest(callId: try CallID(call), priority: priority))
+    }
+
+    /// Publishes an arrival with a reply address and returns the reply.
+    public func enqueueWithReply(_ call: String, in queue: String) async throws -> Reply {
+        let (replyTo, inbox) = try await replyInbox()
+        let request = EnqueueRequest(callId: try CallID(call), requestId: try RequestID("e-\(call)"), replyTo: replyTo)
+        try await send(.queueEnqueue(try QueueID(queue)), request)
+        return try codec.decode(Reply.self, from: try await inbox.next().payload)
+    }
+
+    /// Publishes a queue call's progress, as the telephony platform does.
+    public func report(_ call: String, _ type: CallEvent.EventType, agent: String?, queue: String, offer: OfferID? = nil) async throws {
+        let event = CallEvent(
+            callId: try CallID(call), type: type, direction: .queue, agentId: try agent.map { try AgentID($0) },
+            queueId: try QueueID(queue), offerId: offer)
+        try await send(.callEvent(try CallID(call)), event)
+    }
+
+    /// An inbox of the messages on `filter`.
+    public func watch(_ filter: TopicFilter) async throws -> Inbox {
+        Inbox(try await client.subscribe(to: [filter]))
+    }
+
+    /// The next message in `inbox` decoded as `P` that satisfies `condition`.
+    public func next<P: Payload>(
+        _ type: P.Type, in inbox: Inbox, timeout: Duration = .seconds(10), where condition: (P) -> Bool = { _ in true }
+    ) async throws -> P {
+        let deadline = ContinuousClock.now + timeout
+        while true {
+            let message = try await inbox.next(timeout: max(.milliseconds(1), deadline - .now))
+            guard !message.payload.isEmpty, let payload = try? codec.decode(type, from: message.payload) else { continue }
+            if condition(payload) { return payload }
+        }
+    }
+
+    /// Whether `inbox` receives nothing decodable as `P` satisfying `condition` within `time`.
+    public func nothing<P: Payload>(
+        _ type: P.Type, in inbox: Inbox, for time: Duration, where condition: (P) -> Bool = { _ in true }
+    ) async -> Bool {
+        (try? await next(type, in: inbox, timeout: time, where: condition)) == nil
+    }
+}
+
+extension QueueDefinition {
+    /// A definition for tests: members `agents`, short timers unless given.
+    public static func test(
+        _ id: String, agents: [String], strategy: Strategy = .longestIdle, ringTimeoutMs: Int = 20_000,
+        wrapUpMs: Int = 0, waitTime1Ms: Int = 60_000, waitTime2Ms: Int? = nil, overflow: String = "voicemail"
+    ) -> QueueDefinition {
+        QueueDefinition(
+            queueId: try! QueueID(id), name: id.capitalized, members: agents.map { Member(agentId: try! AgentID($0)) },
+            strategy: strategy, ringTimeoutMs: ringTimeoutMs, wrapUpMs: wrapUpMs, waitTime1Ms: waitTime1Ms,
+            waitTime2Ms: waitTime2Ms, overflowTarget: try! OverflowTarget(overflow))
+    }
+}
