@@ -241,7 +241,7 @@ let package = Package(
         .testTarget(
             name: "ReportingServiceTests",
             dependencies: [
-                "Reporting", "Messages", "MQTT", "TestSupport", "TestLiterals",
+                "Reporting", "ReportingService", "Messages", "MQTT", "TestSupport", "TestLiterals",
                 "reporting-service", "queue-service", "status-service",
             ],
             swiftSettings: swiftSettings

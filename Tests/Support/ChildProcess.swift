@@ -14,8 +14,30 @@ public final class ChildProcess: @unchecked Sendable {
     public let logFile: URL
     private let lock = NSLock()
     private var exitStatus: Int32?
+    /// Held while a child is spawned and while ``makePipe()`` makes a pipe, so that no child
+    /// inherits a pipe end in the moment before it is marked close-on-exec.
+    private static let spawning = NSLock()
 
-    public init(executable: String, arguments: [String], logFile: URL, environment: [String: String]? = nil) throws {
+    /// A pipe whose ends are closed on exec: no other child keeps them open. Hand an end to
+    /// a child with `fileDescriptors`. (Glibc's `pipe2` is not visible from Swift.)
+    public static func makePipe() throws -> (read: Int32, write: Int32) {
+        try spawning.withLock {
+            var ends: [Int32] = [0, 0]
+            guard pipe(&ends) == 0 else {
+                throw BrokerError.notReady("pipe(): \(String(cString: strerror(errno)))")
+            }
+            for end in ends { _ = fcntl(end, F_SETFD, FD_CLOEXEC) }
+            return (ends[0], ends[1])
+        }
+    }
+
+    /// `fileDescriptors` hands the child more descriptors than standard input, output and
+    /// error: child descriptor number → the parent's descriptor it gets (a pipe end, say).
+    /// The parent's descriptors stay open in the parent; close them there once spawned.
+    public init(
+        executable: String, arguments: [String], logFile: URL, environment: [String: String]? = nil,
+        fileDescriptors: [Int32: Int32] = [:]
+    ) throws {
         self.logFile = logFile
         var attributes = posix_spawnattr_t()
         posix_spawnattr_init(&attributes)
@@ -34,6 +56,19 @@ public final class ChildProcess: @unchecked Sendable {
         posix_spawn_file_actions_addopen(&files, 0, "/dev/null", O_RDONLY, 0)
         posix_spawn_file_actions_addopen(&files, 1, logFile.path, O_WRONLY | O_CREAT | O_APPEND, 0o644)
         posix_spawn_file_actions_adddup2(&files, 1, 2)
+        // Each source is first copied above every target (close-on-exec, so the copy does not
+        // reach the child), so that one mapping cannot overwrite the source of another.
+        var copies: [Int32] = []
+        defer { copies.forEach { close($0) } }
+        let lowest = max(10, (fileDescriptors.keys.max() ?? 0) + 1)
+        for (target, source) in fileDescriptors.sorted(by: { $0.key < $1.key }) {
+            let copy = fcntl(source, F_DUPFD_CLOEXEC, lowest)
+            guard copy >= 0 else {
+                throw BrokerError.notReady("cannot pass descriptor \(source) to \(executable): \(String(cString: strerror(errno)))")
+            }
+            copies.append(copy)
+            posix_spawn_file_actions_adddup2(&files, copy, target)
+        }
 
         let argv = ([executable] + arguments).map { strdup($0) } + [nil]
         defer { argv.forEach { free($0) } }
@@ -41,7 +76,9 @@ public final class ChildProcess: @unchecked Sendable {
             .map { strdup("\($0.key)=\($0.value)") } + [nil]
         defer { environmentStrings.forEach { free($0) } }
         var pid: pid_t = 0
-        let result = posix_spawn(&pid, executable, &files, &attributes, argv, environmentStrings)
+        let result = Self.spawning.withLock {
+            posix_spawn(&pid, executable, &files, &attributes, argv, environmentStrings)
+        }
         guard result == 0 else {
             throw BrokerError.notReady("cannot start \(executable): \(String(cString: strerror(result)))")
         }
