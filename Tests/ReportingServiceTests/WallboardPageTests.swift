@@ -214,7 +214,7 @@ private func withWallboard(keep: Bool = false, _ body: (Chromium, URL) async thr
     try await body(browser, directory)
 }
 
-private extension String {
+extension String {
     /// The expression with `text(selector)` defined: the textContent of the first match, or null.
     var withHelpers: String {
         "(() => { const text = s => document.querySelector(s)?.textContent ?? null; return \(self); })()"
@@ -226,7 +226,15 @@ private extension String {
     }
 }
 
-private extension Chromium {
+extension Chromium {
+    /// Waits until the text of the first element `selector` matches is `expected`.
+    func waitForText(_ selector: String, _ expected: String, timeout: Duration = .seconds(10)) async throws {
+        try await waitUntil(
+            "(document.querySelector(\(selector.javaScriptLiteral))?.textContent ?? null) === \(expected.javaScriptLiteral)",
+            timeout: timeout)
+    }
+
+
     /// The text of the first element `selector` matches (nil when none does).
     func text(_ selector: String) async throws -> String? {
         try await evaluate("document.querySelector(\(selector.javaScriptLiteral))?.textContent ?? null") as? String
