@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import Messages
 import Synchronization
 
 /// The live figures as the HTTP side serves them: the latest `/api/live` body, and the
@@ -62,9 +63,11 @@ final class LiveHub: Sendable {
         for listener in listeners { listener.finish() }
     }
 
-    /// One server-sent event of type `live`; the body is one line of JSON.
+    /// One server-sent event of type `live`; the body is one line of JSON, the id the
+    /// service's clock when it sent it (milliseconds since 1970), so that a page counts the
+    /// times in state on the service's clock even when the report is older.
     private static func event(_ body: [UInt8]) -> ByteBuffer {
-        var buffer = ByteBuffer(string: "event: live\ndata: ")
+        var buffer = ByteBuffer(string: "event: live\nid: \(Timestamp.now.millisecondsSinceEpoch)\ndata: ")
         buffer.writeBytes(body)
         buffer.writeString("\n\n")
         return buffer

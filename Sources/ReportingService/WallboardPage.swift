@@ -322,10 +322,13 @@ public enum WallboardPage {
           const agentsElement = document.getElementById('agents');
           const tiles = new Map();
           const agents = new Map();
-          function render(report) {
+          // `sentAt`: the service's clock when it sent the report (the event's id), which
+          // may be later than the report's `at` when nothing changed for a while.
+          function render(report, sentAt) {
             if (!report || typeof report !== 'object') return;
             const at = Date.parse(report.at);
-            if (isNumber(at)) skew = at - Date.now();
+            if (isNumber(sentAt) && sentAt > 0) skew = sentAt - Date.now();
+            else if (isNumber(at)) skew = at - Date.now();
             setText(document.getElementById('updated'),
               isNumber(at) ? 'updated ' + new Date(at).toLocaleTimeString([], { hour12: false }) : '');
             reconcile(queuesElement, tiles, report.queues, queue => queue.queueId, createTile,
@@ -366,7 +369,7 @@ public enum WallboardPage {
             source.addEventListener('live', event => {
               showConnection('live');
               try {
-                render(JSON.parse(event.data));
+                render(JSON.parse(event.data), Number(event.lastEventId));
               } catch (error) {
                 console.error('wall-board: cannot show a live report', error);
               }
