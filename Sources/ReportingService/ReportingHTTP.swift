@@ -71,7 +71,7 @@ enum ReportingHTTP {
                 body: ResponseBody(byteBuffer: ByteBuffer(string: CSV.document(columns: columns, rows: fields))))
         }
         let encoder = JSONEncoder()
-        encoder.outputFormatting = [.withoutEscapingSlashes]
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         return Response(
             status: .ok, headers: [.contentType: "application/json"],
             body: ResponseBody(byteBuffer: ByteBuffer(bytes: try encoder.encode(["rows": values]))))

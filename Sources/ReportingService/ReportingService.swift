@@ -115,10 +115,12 @@ private struct ReportingLoop {
         }
     }
 
-    /// How long the next batch may wait: until reports are due, or the day changes.
+    /// How long the next batch may wait: until reports are due, or the day changes. Reports
+    /// wait for the complete view: before it, changes only wait for the next message (a
+    /// zero wait then would spin this loop on the MQTT thread, which must read the marker).
     private func wait() -> Duration {
         var wait = Duration.milliseconds(max(0, reporter.nextDeadline.milliseconds(since: .now)) + 1)
-        if !dirty.isEmpty { wait = min(wait, max(.zero, nextReport - .now)) }
+        if synchronized && !dirty.isEmpty { wait = min(wait, max(.zero, nextReport - .now)) }
         return wait
     }
 
