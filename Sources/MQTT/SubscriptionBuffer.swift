@@ -71,7 +71,13 @@ final class SubscriptionBuffer: Sendable {
             case .none where Task.isCancelled: return nil
             case .none where attempt == 1: return []
             case .none:
-                if let timeout, timeout <= .zero { return [] }
+                if let timeout, timeout <= .zero {
+                    // Lets the executor run other work first: a consumer that polls with no
+                    // wait on the MQTT thread's executor would otherwise never let that
+                    // thread read the socket.
+                    await Task.yield()
+                    return []
+                }
                 await waitForMessages(timeout: timeout)
             }
         }

@@ -69,6 +69,29 @@ struct ClientTests {
         }
     }
 
+    @Test("a consumer polling with no wait on the MQTT thread's executor still lets that thread read its messages")
+    func pollingOnTheNetworkExecutor() async throws {
+        try await withBroker { broker in
+            try await withClient(broker.clientConfiguration()) { client in
+                try await withClient(broker.clientConfiguration()) { publisher in
+                    let subscription = try await client.subscribe(to: ["test/poll"])
+                    // Polls on the network thread itself, never waiting, for up to 2 s: without
+                    // a turn for I/O between polls, the message sent meanwhile is never read.
+                    async let received = withTaskExecutorPreference(client.networkExecutor) {
+                        let deadline = ContinuousClock.now + .seconds(2)
+                        while ContinuousClock.now < deadline {
+                            if let batch = await subscription.nextBatch(maximum: 10, timeout: .zero), !batch.isEmpty { return batch }
+                        }
+                        return []
+                    }
+                    try await Task.sleep(for: .milliseconds(100))
+                    try await publisher.publish("test/poll", payload: [7], waitForAcknowledgement: true)
+                    #expect(await received.map(\.payload) == [[7]])
+                }
+            }
+        }
+    }
+
     @Test("a wait that ended early leaves no timer behind to cut a later wait short")
     func batchTimeouts() async throws {
         try await withBroker { broker in
