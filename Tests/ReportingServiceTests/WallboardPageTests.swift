@@ -55,7 +55,8 @@ struct WallboardPageTests {
 
             // Between reports the longest wait ticks on by itself.
             try await page.waitUntil(
-                "document.querySelector('[data-queue=sales] [data-field=longestWaitMs]').textContent === '0:49'",
+                // 0:49 or, on a busy machine that skipped a tick, a little more.
+                "/^0:(49|5[0-9])$/.test(document.querySelector('[data-queue=sales] [data-field=longestWaitMs]').textContent)",
                 timeout: .seconds(5))
         }
     }
