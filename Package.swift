@@ -20,6 +20,7 @@ let package = Package(
         .executable(name: "status-service", targets: ["status-service"]),
         .executable(name: "queue-service", targets: ["queue-service"]),
         .executable(name: "reporting-service", targets: ["reporting-service"]),
+        .executable(name: "cc-sim", targets: ["cc-sim"]),
         .executable(name: "cc-bench", targets: ["cc-bench"]),
     ],
     dependencies: [
@@ -157,6 +158,22 @@ let package = Package(
             dependencies: ["ReportingService", "ServiceKit"],
             swiftSettings: swiftSettings
         ),
+        // The simulated contact centre (agents, callers, telephony) that cc-sim plays over MQTT.
+        .target(
+            name: "Simulation",
+            dependencies: ["MQTT", "Messages", .product(name: "Logging", package: "swift-log")],
+            swiftSettings: swiftSettings
+        ),
+        .executableTarget(
+            name: "cc-sim",
+            dependencies: [
+                "Simulation", "MQTT",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         // The raw yardstick for `cc-bench mqtt`: requester and responder in C,
         // straight on libmosquitto, with no Swift in between.
         .target(
@@ -244,6 +261,11 @@ let package = Package(
                 "Reporting", "ReportingService", "Messages", "MQTT", "TestSupport", "TestLiterals",
                 "reporting-service", "queue-service", "status-service",
             ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "SimulationTests",
+            dependencies: ["Simulation", "Messages", "MQTT", "TestSupport", "TestLiterals", "cc-sim", "status-service", "queue-service"],
             swiftSettings: swiftSettings
         ),
         .testTarget(
