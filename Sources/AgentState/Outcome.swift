@@ -54,6 +54,11 @@ public struct Refusal: Error, Sendable, Equatable {
         self.message = message
         self.isBadInput = isBadInput
     }
+
+    /// Bad input, as the message decoders and checks describe it.
+    public init(_ error: MessageError) {
+        self.init(error.code, error.message)
+    }
 }
 
 extension ErrorCode {

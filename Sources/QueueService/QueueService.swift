@@ -207,9 +207,7 @@ private struct QueueLoop {
             }
             guard let definition = decode(QueueDefinition.self, message, report: owner) else { return }
             guard definition.queueId == queueId else {
-                return reject(
-                    message, .invalidField, "field 'queueId': '\(definition.queueId)' differs from the topic's queue id '\(queueId)'",
-                    report: owner)
+                return reject(message, .differsFromTopic(field: "queueId", definition.queueId, topic: queueId), report: owner)
             }
             settle(dispatcher.handle(.definition(definition), at: now), message, report: owner)
         case .agentStatus(let agentId):
@@ -217,9 +215,7 @@ private struct QueueLoop {
             let reporter = service.options.shard == 0
             guard !message.payload.isEmpty, let status = decode(AgentStatus.self, message, report: reporter) else { return }
             guard status.agentId == agentId else {
-                return reject(
-                    message, .invalidField, "field 'agentId': '\(status.agentId)' differs from the topic's agent id '\(agentId)'",
-                    report: reporter)
+                return reject(message, .differsFromTopic(field: "agentId", status.agentId, topic: agentId), report: reporter)
             }
             settle(dispatcher.handle(.agentStatus(status), at: now), message)
         case .queueEnqueue(let queueId):
@@ -241,9 +237,7 @@ private struct QueueLoop {
             guard let event = decode(CallEvent.self, message, report: service.options.shard == 0) else { return }
             guard event.callId == callId else {
                 let owner = event.queueId.map(dispatcher.owns) ?? (service.options.shard == 0)
-                return reject(
-                    message, .invalidField, "field 'callId': '\(event.callId)' differs from the topic's call id '\(callId)'",
-                    report: owner)
+                return reject(message, .differsFromTopic(field: "callId", event.callId, topic: callId), report: owner)
             }
             settle(dispatcher.handle(.callEvent(event), at: now), message)
         default:
@@ -298,13 +292,17 @@ private struct QueueLoop {
             if let address = ReplyAddress.salvage(from: message.payload, codec: service.codec) {
                 publish(Reply.failure(address.correlation, .init(error)), on: address.replyTo.name)
             }
-            reject(message, error.code, error.message, report: true)
+            reject(message, error, report: true)
             return nil
         }
     }
 
     /// Counts, logs and reports bad input on `error/queue-service` — when this worker is the
     /// one that reports it (the owner of the queue), so N workers do not report it N times.
+    private mutating func reject(_ message: MQTTMessage, _ error: MessageError, report: Bool) {
+        reject(message, error.code, error.message, report: report)
+    }
+
     private mutating func reject(_ message: MQTTMessage, _ code: ErrorCode, _ text: String, report: Bool) {
         guard report else { return }
         metrics.rejected(code)

@@ -182,7 +182,7 @@ private struct ReportingLoop {
             // An empty retained payload clears the topic; there is nothing to apply.
             guard !message.payload.isEmpty, let status = decode(AgentStatus.self, message) else { return }
             guard status.agentId == agentId else {
-                return reject(message, .invalidField, "field 'agentId': '\(status.agentId)' differs from the topic's agent id '\(agentId)'")
+                return reject(message, .differsFromTopic(field: "agentId", status.agentId, topic: agentId))
             }
             settle(reporter.handle(.agentStatus(status), at: now), "status", message)
         case .configQueue(let queueId):
@@ -191,20 +191,20 @@ private struct ReportingLoop {
             }
             guard let definition = decode(QueueDefinition.self, message) else { return }
             guard definition.queueId == queueId else {
-                return reject(message, .invalidField, "field 'queueId': '\(definition.queueId)' differs from the topic's queue id '\(queueId)'")
+                return reject(message, .differsFromTopic(field: "queueId", definition.queueId, topic: queueId))
             }
             settle(reporter.handle(.definition(definition), at: now), "definition", message)
         case .queueState(let queueId):
             guard !message.payload.isEmpty, let state = decode(QueueState.self, message) else { return }
             guard state.queueId == queueId else {
-                return reject(message, .invalidField, "field 'queueId': '\(state.queueId)' differs from the topic's queue id '\(queueId)'")
+                return reject(message, .differsFromTopic(field: "queueId", state.queueId, topic: queueId))
             }
             settle(reporter.handle(.queueState(state), at: now), "queue-state", message)
         case .queueEvent(let queueId):
             guard synchronized else { return deferred.append(message) }
             guard let event = decode(QueueEvent.self, message) else { return }
             guard event.queueId == queueId else {
-                return reject(message, .invalidField, "field 'queueId': '\(event.queueId)' differs from the topic's queue id '\(queueId)'")
+                return reject(message, .differsFromTopic(field: "queueId", event.queueId, topic: queueId))
             }
             settle(reporter.handle(.queueEvent(event), at: now), "queue-event", message)
         default:
@@ -226,12 +226,16 @@ private struct ReportingLoop {
         do {
             return try service.codec.decode(type, from: message.payload)
         } catch {
-            reject(message, error.code, error.message)
+            reject(message, error)
             return nil
         }
     }
 
     /// Counts, logs and reports bad input on `error/reporting-service`; nothing is applied.
+    private mutating func reject(_ message: MQTTMessage, _ error: MessageError) {
+        reject(message, error.code, error.message)
+    }
+
     private mutating func reject(_ message: MQTTMessage, _ code: ErrorCode, _ text: String) {
         metrics.rejected(code)
         service.logger.notice("message rejected", metadata: ["topic": "\(message.topic)", "code": "\(code)", "reason": "\(text)"])

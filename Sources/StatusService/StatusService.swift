@@ -210,8 +210,7 @@ private struct StatusLoop {
         case .callEvent(let callId):
             guard let event = decode(CallEvent.self, message) else { return }
             guard event.callId == callId else {
-                return refuse(
-                    message, Refusal(.invalidField, "field 'callId': '\(event.callId)' differs from the topic's call id '\(callId)'"))
+                return refuse(message, Refusal(.differsFromTopic(field: "callId", event.callId, topic: callId)))
             }
             apply(machine.handle(.callEvent(event), at: now), message)
         default:
@@ -220,7 +219,7 @@ private struct StatusLoop {
     }
 
     private func mismatch(_ payloadAgent: AgentID, _ topicAgent: AgentID) -> Refusal {
-        Refusal(.agentMismatch, "field 'agentId': '\(payloadAgent)' differs from the topic's agent id '\(topicAgent)'")
+        Refusal(.differsFromTopic(field: "agentId", payloadAgent, topic: topicAgent, code: .agentMismatch))
     }
 
     private func storedReply(_ key: CommandKey) -> [UInt8]? {

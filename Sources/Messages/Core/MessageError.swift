@@ -60,3 +60,13 @@ public struct MessageError: Error, Hashable, Sendable, CustomStringConvertible {
         return "'\(result)'"
     }
 }
+
+extension MessageError {
+    /// A payload's id that is not the one its topic names (`agent/a1/status` carrying
+    /// `"agentId": "a2"`): "field 'agentId': 'a2' differs from the topic's agent id 'a1'".
+    public static func differsFromTopic<Kind>(
+        field: String, _ value: Identifier<Kind>, topic: Identifier<Kind>, code: ErrorCode = .invalidField
+    ) -> MessageError {
+        MessageError(code, field: field, "'\(value)' differs from the topic's \(Kind.name) '\(topic)'")
+    }
+}
