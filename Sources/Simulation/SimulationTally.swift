@@ -7,6 +7,8 @@ import Synchronization
 public final class SimulationTally: Sendable {
     public struct Counts: Sendable, Hashable {
         public var arrived = 0
+        /// Queue calls routed to an agent at least once.
+        public var routed = 0
         public var answered = 0
         public var abandoned = 0
         /// Sent to an external destination (voicemail).
@@ -31,6 +33,8 @@ public final class SimulationTally: Sendable {
 
     private struct State {
         var counts = Counts()
+        /// Enqueue published → first route seen, per routed call, in nanoseconds (until taken).
+        var routeLatencies: [UInt64] = []
         var displays: [AgentID: String] = [:]
         var waiting: [QueueID: Int] = [:]
     }
@@ -46,6 +50,23 @@ public final class SimulationTally: Sendable {
 
     func count(_ update: (inout Counts) -> Void) {
         state.withLock { update(&$0.counts) }
+    }
+
+    func routed(after latency: Duration) {
+        let nanoseconds = UInt64(max(0, latency.components.seconds)) * 1_000_000_000
+            + UInt64(max(0, latency.components.attoseconds) / 1_000_000_000)
+        state.withLock {
+            $0.counts.routed += 1
+            $0.routeLatencies.append(nanoseconds)
+        }
+    }
+
+    /// The enqueue → first route latencies recorded since the last call, in nanoseconds.
+    public func takeRouteLatencies() -> [UInt64] {
+        state.withLock { state in
+            defer { state.routeLatencies = [] }
+            return state.routeLatencies
+        }
     }
 
     func status(_ status: AgentStatus) {

@@ -1,5 +1,6 @@
 import Foundation
 public import Logging
+import Synchronization
 public import MQTT
 public import Messages
 
@@ -22,6 +23,8 @@ public final class Simulator: Sendable {
     /// Makes this run's call and command ids unique: a repeated run does not collide with
     /// what the services remember of the last one.
     private let runTag = String(UInt32.random(in: 0...UInt32.max), radix: 36)
+    /// Queue calls per minute now (``setCallsPerMinute(_:)``); the plan's gaps are scaled to it.
+    private let callsPerMinute: Mutex<Double>
 
     /// `mqtt`: the broker and credentials; each connection gets its own client id.
     /// `output`: where the summary lines go (stdout in `cc-sim`).
@@ -36,6 +39,13 @@ public final class Simulator: Sendable {
         self.logger = logger
         self.output = output
         tally = SimulationTally(agents: plan.agents, queues: plan.queues.map(\.queueId))
+        callsPerMinute = Mutex(plan.settings.callsPerMinute)
+    }
+
+    /// Changes the queue call rate from the next arrival on (a load benchmark raises it
+    /// step by step). The arrivals keep the plan's pattern, closer together or further apart.
+    public func setCallsPerMinute(_ rate: Double) {
+        callsPerMinute.withLock { $0 = max(0, rate) }
     }
 
     /// Runs until `stop` returns (a duration, Ctrl-C), then ends the calls in progress, logs
@@ -130,8 +140,16 @@ public final class Simulator: Sendable {
 
     private func arrivals(_ telephony: Telephony) async {
         var number = 1
+        let planned = plan.settings.callsPerMinute
         while !Task.isCancelled {
-            guard (try? await Task.sleep(for: .milliseconds(plan.arrivalGapMs(before: number)))) != nil else { return }
+            let rate = callsPerMinute.withLock { $0 }
+            guard rate > 0 else {
+                guard (try? await Task.sleep(for: .milliseconds(200))) != nil else { return }
+                continue
+            }
+            // The plan's gap, at the rate asked now.
+            let gap = planned > 0 ? Double(plan.arrivalGapMs(before: number)) * planned / rate : 60_000 / rate
+            guard (try? await Task.sleep(for: .microseconds(Int(gap * 1000)))) != nil else { return }
             await telephony.arrive(number)
             number += 1
         }

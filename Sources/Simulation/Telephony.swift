@@ -15,6 +15,8 @@ actor Telephony {
         var phase: Phase
         /// Offers so far (each route, or each ring-all offer, is one).
         var attempts = 0
+        /// When its arrival was published.
+        var enqueuedAt = ContinuousClock.now
     }
 
     private enum Phase: Equatable {
@@ -63,6 +65,7 @@ actor Telephony {
         case .ringing(let offer, let agents) where offer == route.offerId && offer != nil: ringing = agents  // ring-all
         case .waiting, .ringing: break  // a new route replaces the earlier one
         }
+        if call.attempts == 0 { tally.routed(after: .now - call.enqueuedAt) }
         call.attempts += 1
         call.queueId = route.queueId
         ringing.insert(route.agentId)
