@@ -17,6 +17,8 @@ public final class Broker: @unchecked Sendable {
 
     public let host = "127.0.0.1"
     public let port: Int
+    /// Every listener's port: ``port`` first, then the others the config has.
+    public let ports: [Int]
     /// A folder of this broker's own (config file, log, TLS material); removed on stop.
     public let directory: URL
     private let configFile: URL
@@ -27,14 +29,34 @@ public final class Broker: @unchecked Sendable {
     /// has written `ca.crt`, `server.crt` and `server.key` into `directory` first through
     /// `prepare`.
     public static func start(config: Config = .plain, prepare: (URL) throws -> Void = { _ in }) async throws -> Broker {
+        let template = try String(contentsOf: supportDirectory.appendingPathComponent(config.rawValue), encoding: .utf8)
+        return try await start(prepare: prepare) { ports, directory in
+            template
+                .replacingOccurrences(of: "${PORT}", with: String(ports[0]))
+                .replacingOccurrences(of: "${DIR}", with: directory.path)
+        }
+    }
+
+    /// Starts mosquitto from the config text `render` makes for `listeners` free loopback
+    /// ports and the broker's folder (after `prepare` has run on it), and returns once the
+    /// first port accepts connections. For configs that are not a template beside this
+    /// file, e.g. `Deploy/mosquitto/production.conf` with test paths (``ProductionBroker``).
+    public static func start(
+        listeners: Int = 1, prepare: (URL) throws -> Void = { _ in }, render: ([Int], URL) throws -> String
+    ) async throws -> Broker {
+        precondition(listeners >= 1, "a broker needs a listener")
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("cc-test-broker-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         try prepare(directory)
         var lastError: (any Error)?
         for _ in 0..<3 { // a free port can be taken between finding and binding it: try another
-            let port = try freeLoopbackPort()
-            let broker = try Broker(config: config, port: port, directory: directory)
             do {
+                var ports: [Int] = []
+                while ports.count < listeners {
+                    let port = try freeLoopbackPort()
+                    if !ports.contains(port) { ports.append(port) }
+                }
+                let broker = try Broker(text: try render(ports, directory), ports: ports, directory: directory)
                 try await broker.launch()
                 return broker
             } catch {
@@ -45,13 +67,10 @@ public final class Broker: @unchecked Sendable {
         throw lastError ?? BrokerError.notReady("mosquitto did not start")
     }
 
-    private init(config: Config, port: Int, directory: URL) throws {
-        self.port = port
+    private init(text: String, ports: [Int], directory: URL) throws {
+        self.port = ports[0]
+        self.ports = ports
         self.directory = directory
-        let template = try String(contentsOf: Self.supportDirectory.appendingPathComponent(config.rawValue), encoding: .utf8)
-        let text = template
-            .replacingOccurrences(of: "${PORT}", with: String(port))
-            .replacingOccurrences(of: "${DIR}", with: directory.path)
         configFile = directory.appendingPathComponent("mosquitto.conf")
         try text.write(to: configFile, atomically: true, encoding: .utf8)
     }

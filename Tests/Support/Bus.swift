@@ -7,9 +7,13 @@ public import Messages
 public struct Bus: Sendable {
     public let client: MQTTClient
     public let codec = MessageCodec()
+    /// Where ``replyInbox()`` makes its reply topics: `test/reply` by default; under the
+    /// production ACL, the account's own reply namespace (`client/{user name}`).
+    public let replyPrefix: String
 
-    public init(client: MQTTClient) {
+    public init(client: MQTTClient, replyPrefix: String = "test/reply") {
         self.client = client
+        self.replyPrefix = replyPrefix
     }
 
     /// Publishes `payload` on `topic`.
@@ -24,7 +28,7 @@ public struct Bus: Sendable {
 
     /// A fresh reply topic with an inbox already listening.
     public func replyInbox() async throws -> (ReplyTopic, Inbox) {
-        let name = "test/reply/\(UUID().uuidString.prefix(8))"
+        let name = "\(replyPrefix)/\(UUID().uuidString.prefix(8))"
         let inbox = Inbox(try await client.subscribe(to: [TopicFilter(stringLiteral: name)]))
         return (try ReplyTopic(name), inbox)
     }
