@@ -117,4 +117,21 @@ struct TopicTests {
         }
         #expect(try ReplyTopic(String(repeating: "x", count: 65535)).name.utf8.count == 65535)
     }
+
+    @Test("a reply topic may not be one of the system's topics, where others expect statuses or reports")
+    func replyTopicsOutsideTheSystem() throws {
+        for own in ["agent/bob/status", "agent/bob/command", "queue/sales/state", "call/c1/route", "report/totals",
+                    "config/statuses", "service/status-service/i1", "error/queue-service"] {
+            do {
+                _ = try ReplyTopic(own)
+                Issue.record("accepted \(own) as a reply topic")
+            } catch {
+                #expect(error.code == .invalidTopic)
+                #expect(error.message.contains("system's topics"), "\(error.message)")
+            }
+        }
+        // Beside them, or below them, is not theirs.
+        #expect(try ReplyTopic("agent/bob/status/reply").name == "agent/bob/status/reply")
+        #expect(try ReplyTopic("reply/queue-service/shard-0").name == "reply/queue-service/shard-0")
+    }
 }
