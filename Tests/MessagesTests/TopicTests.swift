@@ -121,7 +121,7 @@ struct TopicTests {
     @Test("a reply topic may not be one of the system's topics, where others expect statuses or reports")
     func replyTopicsOutsideTheSystem() throws {
         for own in ["agent/bob/status", "agent/bob/command", "queue/sales/state", "call/c1/route", "report/totals",
-                    "config/statuses", "service/status-service/i1", "error/queue-service"] {
+                    "config/statuses", "service/status-service/i1", "error/queue-service", "agent/not an id/status"] {
             do {
                 _ = try ReplyTopic(own)
                 Issue.record("accepted \(own) as a reply topic")

@@ -32,9 +32,29 @@ public struct ReplyTopic: Hashable, Sendable, Codable, CustomStringConvertible {
 
     static func problem(with name: String) -> String? {
         if let problem = MQTTClient.problem(publishingTo: name) { return problem }
-        if (try? Topic(parsing: name)) != nil {
+        if hasSystemShape(name) {
             return "it is one of the system's topics; reply under client/{your id}/ or reply/{service}/"
         }
         return nil
+    }
+
+    /// Whether `name` has the shape of one of DESIGN section 4's topics, whatever its ids
+    /// (a malformed id there would still reach those topics' subscribers). The same rule as
+    /// `replyTo` in `Schemas/common.schema.json`.
+    private static func hasSystemShape(_ name: String) -> Bool {
+        let levels = name.split(separator: "/", omittingEmptySubsequences: false)
+        guard levels.allSatisfy({ !$0.isEmpty }) else { return false }
+        switch (levels.count, levels[0]) {
+        case (3, "agent"): return ["status", "event", "command", "connection", "reserve", "release"].contains(levels[2])
+        case (3, "queue"): return ["enqueue", "state", "event"].contains(levels[2])
+        case (3, "call"): return ["event", "route", "overflow"].contains(levels[2])
+        case (3, "report"): return levels[1] == "queue" || levels[1] == "agent"
+        case (2, "report"): return levels[1] == "totals"
+        case (2, "config"): return levels[1] == "statuses"
+        case (3, "config"): return levels[1] == "queue"
+        case (3, "service"): return true
+        case (2, "error"): return true
+        default: return false
+        }
     }
 }
