@@ -22,6 +22,7 @@ let package = Package(
         .executable(name: "reporting-service", targets: ["reporting-service"]),
         .executable(name: "cc-sim", targets: ["cc-sim"]),
         .executable(name: "cc-bench", targets: ["cc-bench"]),
+        .executable(name: "ccctl", targets: ["ccctl"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
@@ -194,6 +195,30 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // What `ccctl` does, as a library the tests call: commands and their replies, retained
+        // sets read up to a marker, the tables and watch lines as values.
+        .target(
+            name: "OperatorKit",
+            dependencies: [
+                // QueueService for `QueueFile`: `ccctl queue apply` reads what `queue-service --queues` reads.
+                "MQTT", "Messages", "QueueService",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Configuration", package: "swift-configuration"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // The operator's and agent's command line (DESIGN section 7).
+        .executableTarget(
+            name: "ccctl",
+            dependencies: [
+                "OperatorKit", "MQTT", "Messages",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         // Starts and stops a real mosquitto for the tests that touch the bus.
         .target(
             name: "TestSupport",
@@ -266,6 +291,13 @@ let package = Package(
         .testTarget(
             name: "SimulationTests",
             dependencies: ["Simulation", "Messages", "MQTT", "TestSupport", "TestLiterals", "cc-sim", "status-service", "queue-service"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "ccctlTests",
+            dependencies: [
+                "OperatorKit", "Messages", "MQTT", "TestSupport", "TestLiterals", "ccctl", "status-service", "queue-service",
+            ],
             swiftSettings: swiftSettings
         ),
         .testTarget(
