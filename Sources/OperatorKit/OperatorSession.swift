@@ -7,8 +7,9 @@ import Synchronization
 /// ask of the system — an agent command and its reply, a retained set read up to a marker,
 /// queue definitions published — each bounded in time.
 ///
-/// The client id is `ccctl-<random>`; replies come on `client/<client id>/reply` and markers
-/// on `client/<client id>/marker/<n>` (a broker's ACL gives a client `client/%c/#`).
+/// The client id is `ccctl-<random>`; replies come on `client/<client id>/reply` (with an
+/// MQTT account, `client/<user name>/<client id>/reply`, as Deploy's ACL expects) and markers
+/// beside it under `…/marker/<n>`.
 public final class OperatorSession: Sendable {
     public let client: MQTTClient
     public let codec = MessageCodec()
@@ -33,15 +34,21 @@ public final class OperatorSession: Sendable {
         guard !clientID.contains(where: { $0 == "/" || $0 == "+" || $0 == "#" }) else {
             throw OperatorError(.usage, "client id '\(clientID)' cannot be a topic level")
         }
+        // Under the account's own client/{user name}/, the only reply topics Deploy's ACL lets
+        // an account read (and write, for the markers); without an account, under the client id.
+        let namespace = configuration.username.map { "client/\($0)/\(clientID)" } ?? "client/\(clientID)"
+        if let username = configuration.username, username.isEmpty || username.contains(where: { $0 == "/" || $0 == "+" || $0 == "#" }) {
+            throw OperatorError(.usage, "user name '\(username)' cannot be a topic level (replies come under client/{user name}/)")
+        }
         do {
-            replyTopic = try ReplyTopic("client/\(clientID)/reply")
+            replyTopic = try ReplyTopic("\(namespace)/reply")
             client = try MQTTClient(configuration: configuration, logger: logger)
         } catch let error as MQTTError {
             throw OperatorError(error)
         } catch {
             throw OperatorError(.usage, "\(error)")
         }
-        markerPrefix = "client/\(clientID)/marker/"
+        markerPrefix = "\(namespace)/marker/"
     }
 
     /// Waits for the first connection and subscribes to the reply topic. The MQTT layer
