@@ -200,8 +200,7 @@ let package = Package(
         .target(
             name: "OperatorKit",
             dependencies: [
-                // QueueService for `QueueFile`: `ccctl queue apply` reads what `queue-service --queues` reads.
-                "MQTT", "Messages", "QueueService",
+                "MQTT", "Messages",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Configuration", package: "swift-configuration"),
             ],

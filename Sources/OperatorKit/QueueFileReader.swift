@@ -1,6 +1,5 @@
 import Foundation
 public import Messages
-import QueueService
 
 /// Reads the queue file `ccctl queue apply` takes: the format of `queue-service --queues`
 /// (`QueueFile`: a JSON array of definitions, or an object with a `queues` array).
