@@ -186,6 +186,7 @@ let package = Package(
             dependencies: [
                 "MQTT",
                 "Messages",
+                "Simulation",
                 "CMosquittoBaseline",
                 // ChildProcess: starts the status-service executable with the default signal mask.
                 "TestSupport",

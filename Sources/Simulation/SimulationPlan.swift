@@ -29,6 +29,9 @@ public struct SimulationSettings: Sendable, Hashable {
     public var waitTime1Ms = 60_000
     public var waitTime2Ms: Int? = 30_000
     public var seed: UInt64 = 1
+    /// Calls spread evenly over the queues (a load benchmark); otherwise the first queues get
+    /// most of them, as in a real centre.
+    public var evenQueues = false
 
     public init() {}
 }
@@ -115,8 +118,8 @@ public struct SimulationPlan: Sendable {
     /// Call number `number`.
     public func call(_ number: Int) -> Call {
         var random = SeededRandom(seed: settings.seed, stream: 3, index: UInt64(number))
-        // Queues are not equally busy: the first gets the most calls.
-        let weights = queues.indices.map { 1.0 / Double($0 + 1) }
+        // Queues are not equally busy: the first gets the most calls (unless asked for even load).
+        let weights = queues.indices.map { settings.evenQueues ? 1.0 : 1.0 / Double($0 + 1) }
         var pick = random.unit() * weights.reduce(0, +)
         var index = 0
         while index < weights.count - 1, pick >= weights[index] {

@@ -211,11 +211,4 @@ struct DispatchBenchmark: AsyncParsableCommand {
         ]
     }
 
-    private func seconds(_ duration: Duration) -> String {
-        String(format: "%.1f", duration / .seconds(1))
-    }
-
-    private func megabytes(_ value: Double?) -> String {
-        value.map { String(Int($0.rounded())) } ?? "—"
-    }
 }

@@ -10,6 +10,8 @@ final class ServiceUnderBench {
     let executable: String
     let arguments: [String]
     let logFile: URL
+    /// Its `--instance`, as in its presence topic `service/{name}/{instance}`.
+    let instance: String
     private var process: ChildProcess?
 
     init(
@@ -21,6 +23,7 @@ final class ServiceUnderBench {
             "--mqtt-host", host, "--mqtt-port", String(port), "--data-dir", dataDirectory.path, "--instance", instance,
         ] + options
         self.logFile = logFile
+        self.instance = instance
     }
 
     /// The path of the executable `name` in the folder cc-bench was started from.

@@ -159,11 +159,4 @@ struct StatusBenchmark: AsyncParsableCommand {
             memoryAfterLoad: memoryAfterLoad, memoryAfterRun: memoryAfterRun, restart: restart)
     }
 
-    private func milliseconds(_ duration: Duration) -> String {
-        String(Int((duration / .milliseconds(1)).rounded()))
-    }
-
-    private func megabytes(_ value: Double?) -> String {
-        value.map { String(Int($0.rounded())) } ?? "—"
-    }
 }
