@@ -287,30 +287,42 @@ final class Connection: @unchecked Sendable {
             state.withLock { $0.refusal = reason }
             return
         }
-        let (startup, waiters, subscribed, announcements) = state.withLock { state in
+        // The announcements and the subscriptions go to libmosquitto in the same locked step
+        // that marks the connection up: a publisher takes this lock to publish, so nothing it
+        // sends can reach the broker before them (a marker published to itself, say, would
+        // otherwise arrive before the SUBSCRIBE that lets it come back).
+        let (startup, waiters, subscribed, failures) = state.withLock { state in
             var reconnected = false
             if case .running(connected: false) = state.phase { reconnected = true }
+            var failures: [(String, Int32)] = []
+            for (topic, payload) in reconnected ? state.announcements : [:] {
+                let code = payload.withUnsafeBytes { bytes in
+                    mosquitto_publish(handle, nil, topic, Int32(bytes.count), bytes.baseAddress, QoS.atLeastOnce.rawValue, true)
+                }
+                if code != MOSQ_ERR_SUCCESS.rawValue { failures.append(("announcement on \(topic)", code)) }
+            }
+            var byQoS: [QoS: [TopicFilter]] = [:]
+            for subscription in state.subscriptions.values {
+                byQoS[subscription.qos, default: []] += subscription.filters
+            }
+            for (qos, filters) in byQoS {
+                var messageID: Int32 = 0
+                let unique = Array(Set(filters))
+                let code = unique.withCStringArray { array in
+                    mosquitto_subscribe_multiple(handle, &messageID, Int32(unique.count), array, qos.rawValue, 0, nil)
+                }
+                if code != MOSQ_ERR_SUCCESS.rawValue { failures.append(("subscribe", code)) }
+            }
             state.phase = .running(connected: true)
             let startup = state.startup
             let waiters = state.readinessWaiters.map(\.continuation)
             state.startup = nil
             state.readinessWaiters = []
-            var byQoS: [QoS: [TopicFilter]] = [:]
-            for subscription in state.subscriptions.values {
-                byQoS[subscription.qos, default: []] += subscription.filters
-            }
-            return (startup, waiters, byQoS, reconnected ? state.announcements : [:])
+            return (startup, waiters, byQoS, failures)
         }
-        for (topic, payload) in announcements {
-            let code = payload.withUnsafeBytes { bytes in
-                mosquitto_publish(handle, nil, topic, Int32(bytes.count), bytes.baseAddress, QoS.atLeastOnce.rawValue, true)
-            }
-            if let error = MQTTError(code: code) {
-                logger.error("MQTT announcement not published again", metadata: [LogMetadataKey.topic: "\(topic)", LogMetadataKey.error: "\(error)"])
-            }
-        }
-        for (qos, filters) in subscribed {
-            sendSubscribe(Array(Set(filters)), qos: qos)
+        network.wake()
+        for (what, code) in failures {
+            logger.error("MQTT request failed after connecting", metadata: ["mqtt.request": "\(what)", LogMetadataKey.error: "\(MQTTError.text(code))"])
         }
         logger.info("MQTT connected", metadata: [
             LogMetadataKey.broker: "\(configuration.host):\(configuration.port)",

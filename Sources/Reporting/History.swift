@@ -77,8 +77,19 @@ public struct HistoryQuery: Hashable, Sendable {
     }
 }
 
+/// A row of the history API, written as JSON or as a CSV line, its fields in the order of
+/// DESIGN section 5 (then any others).
+public protocol HistoryRow: Sendable {
+    /// The CSV header.
+    static var columns: [String] { get }
+    /// The CSV fields, in the order of ``columns``.
+    var csvFields: [String] { get }
+    /// Appends the row as one JSON object, its keys in the order of ``columns``.
+    func writeJSON(into text: inout String)
+}
+
 /// A row of `/api/history/agents` (DESIGN section 5), its fields in the CSV column order.
-public struct AgentHistoryRow: Hashable, Sendable, Encodable {
+public struct AgentHistoryRow: HistoryRow, Hashable {
     public var agentId: AgentID
     public var intervalStart: Timestamp
     public var intervalEnd: Timestamp
@@ -89,15 +100,34 @@ public struct AgentHistoryRow: Hashable, Sendable, Encodable {
     /// Times the state was entered in the interval.
     public var entries: Int
 
+    public init(
+        agentId: AgentID, intervalStart: Timestamp, intervalEnd: Timestamp, dimension: Dimension, state: String, durationMs: Int,
+        entries: Int
+    ) {
+        self.agentId = agentId
+        self.intervalStart = intervalStart
+        self.intervalEnd = intervalEnd
+        self.dimension = dimension
+        self.state = state
+        self.durationMs = durationMs
+        self.entries = entries
+    }
+
     public static let columns = ["agentId", "intervalStart", "intervalEnd", "dimension", "state", "durationMs", "entries"]
 
     public var csvFields: [String] {
         [agentId.value, "\(intervalStart)", "\(intervalEnd)", dimension.rawValue, state, "\(durationMs)", "\(entries)"]
     }
+
+    public func writeJSON(into text: inout String) {
+        text += #"{"agentId":"\#(agentId.value)","intervalStart":"\#(intervalStart)","intervalEnd":"\#(intervalEnd)","dimension":"\#(dimension.rawValue)","state":"#
+        JSONText.appendString(state, to: &text)
+        text += #","durationMs":\#(durationMs),"entries":\#(entries)}"#
+    }
 }
 
 /// A row of `/api/history/queues` (DESIGN section 5), its fields in the CSV column order.
-public struct QueueHistoryRow: Hashable, Sendable, Encodable {
+public struct QueueHistoryRow: HistoryRow, Hashable {
     public var queueId: QueueID
     public var intervalStart: Timestamp
     public var intervalEnd: Timestamp
@@ -146,29 +176,37 @@ public struct QueueHistoryRow: Hashable, Sendable, Encodable {
         ]
     }
 
-    // Encodes every key, the averages as null when there is nothing to average.
-    public func encode(to encoder: any Encoder) throws {
-        var c = encoder.container(keyedBy: CodingKeys.self)
-        try c.encode(queueId, forKey: .queueId)
-        try c.encode(intervalStart, forKey: .intervalStart)
-        try c.encode(intervalEnd, forKey: .intervalEnd)
-        try c.encode(offered, forKey: .offered)
-        try c.encode(answered, forKey: .answered)
-        try c.encode(abandoned, forKey: .abandoned)
-        try c.encode(overflowed, forKey: .overflowed)
-        try c.encode(overflowedWaitTime1, forKey: .overflowedWaitTime1)
-        try c.encode(overflowedWaitTime2, forKey: .overflowedWaitTime2)
-        try c.encode(answeredWithinServiceLevel, forKey: .answeredWithinServiceLevel)
-        try c.encode(serviceLevel, forKey: .serviceLevel)
-        try c.encode(averageSpeedOfAnswerMs, forKey: .averageSpeedOfAnswerMs)
-        try c.encode(averageHandleTimeMs, forKey: .averageHandleTimeMs)
-        try c.encode(handled, forKey: .handled)
+    /// Every key, the service level and the averages as null when there is nothing to average.
+    public func writeJSON(into text: inout String) {
+        func optional<N>(_ value: N?) -> String { value.map { "\($0)" } ?? "null" }
+        text += #"{"queueId":"\#(queueId.value)","intervalStart":"\#(intervalStart)","intervalEnd":"\#(intervalEnd)","#
+        text += #""offered":\#(offered),"answered":\#(answered),"abandoned":\#(abandoned),"overflowed":\#(overflowed),"#
+        text += #""overflowedWaitTime1":\#(overflowedWaitTime1),"overflowedWaitTime2":\#(overflowedWaitTime2),"#
+        text += #""answeredWithinServiceLevel":\#(answeredWithinServiceLevel),"serviceLevel":\#(optional(serviceLevel)),"#
+        text += #""averageSpeedOfAnswerMs":\#(optional(averageSpeedOfAnswerMs)),"averageHandleTimeMs":\#(optional(averageHandleTimeMs)),"#
+        text += #""handled":\#(handled)}"#
     }
+}
 
-    private enum CodingKeys: String, CodingKey {
-        case queueId, intervalStart, intervalEnd, offered, answered, abandoned, overflowed
-        case overflowedWaitTime1, overflowedWaitTime2, answeredWithinServiceLevel, serviceLevel
-        case averageSpeedOfAnswerMs, averageHandleTimeMs, handled
+/// JSON string literals, for the rows written by hand (ids and times need no escaping; a
+/// state is written through ``appendString(_:to:)`` all the same).
+enum JSONText {
+    static func appendString(_ value: String, to text: inout String) {
+        text += "\""
+        for scalar in value.unicodeScalars {
+            switch scalar {
+            case "\"": text += "\\\""
+            case "\\": text += "\\\\"
+            case "\n": text += "\\n"
+            case "\r": text += "\\r"
+            case "\t": text += "\\t"
+            case _ where scalar.value < 0x20:
+                let hex = String(scalar.value, radix: 16)
+                text += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
+            default: text.unicodeScalars.append(scalar)
+            }
+        }
+        text += "\""
     }
 }
 
@@ -181,7 +219,8 @@ public enum CSV {
         return text
     }
 
-    static func line(_ fields: [String]) -> String {
+    /// One line, CRLF-terminated.
+    public static func line(_ fields: [String]) -> String {
         fields.map(field).joined(separator: ",") + "\r\n"
     }
 

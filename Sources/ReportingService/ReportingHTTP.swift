@@ -31,26 +31,24 @@ enum ReportingHTTP {
                 body: ResponseBody(asyncSequence: hub.listen()))
         }
         router.get("api/history/agents") { request, _ in
-            try await history(request) { query in
-                let rows = try await store.agentRows(query, now: .now)
-                return (rows, AgentHistoryRow.columns, rows.map(\.csvFields))
-            }
+            try await history(request) { query in try await store.agentRows(query, now: .now) }
         }
         router.get("api/history/queues") { request, _ in
-            try await history(request) { query in
-                let rows = try await store.queueRows(query)
-                return (rows, QueueHistoryRow.columns, rows.map(\.csvFields))
-            }
+            try await history(request) { query in try await store.queueRows(query) }
         }
         MetricsServer.addRoute(to: router)
         return router
     }
 
+    /// Rows written per chunk of a history answer: the answer is sent as it is written, not
+    /// built whole in memory first.
+    static let rowsPerChunk = 5_000
+
     /// Answers a history request: reads its parameters, runs `rows`, writes JSON
-    /// (`{"rows": [...]}`) or CSV (a header row first). A bad parameter is a 400 with
-    /// `{"error": {"code", "message"}}`.
-    private static func history<Row: Encodable & Sendable>(
-        _ request: Request, rows: (HistoryQuery) async throws -> ([Row], [String], [[String]])
+    /// (`{"rows": [...]}`) or CSV (a header row first), a chunk at a time. A bad parameter
+    /// is a 400 with `{"error": {"code", "message"}}`.
+    private static func history<Row: HistoryRow>(
+        _ request: Request, rows: (HistoryQuery) async throws -> [Row]
     ) async throws -> Response {
         let query: HistoryQuery
         let format: String
@@ -60,7 +58,7 @@ enum ReportingHTTP {
         } catch {
             return failure(.badRequest, error.code, error.message)
         }
-        let (values, columns, fields) = try await rows(query)
+        let values = try await rows(query)
         if format == "csv" {
             return Response(
                 status: .ok,
@@ -68,13 +66,32 @@ enum ReportingHTTP {
                     .contentType: "text/csv; charset=utf-8",
                     .contentDisposition: "attachment; filename=\"\(request.uri.path.split(separator: "/").last ?? "history")-\(query.from).csv\"",
                 ],
-                body: ResponseBody(byteBuffer: ByteBuffer(string: CSV.document(columns: columns, rows: fields))))
+                body: chunked(values, opening: CSV.line(Row.columns), closing: "") { row, text in text += CSV.line(row.csvFields) })
         }
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         return Response(
             status: .ok, headers: [.contentType: "application/json"],
-            body: ResponseBody(byteBuffer: ByteBuffer(bytes: try encoder.encode(["rows": values]))))
+            body: chunked(values, opening: #"{"rows":["#, closing: "]}", separator: ",") { row, text in row.writeJSON(into: &text) })
+    }
+
+    /// A body written `rowsPerChunk` rows at a time: `opening`, the rows (separated), `closing`.
+    private static func chunked<Row: HistoryRow>(
+        _ rows: [Row], opening: String, closing: String, separator: String = "",
+        write: @escaping @Sendable (Row, inout String) -> Void
+    ) -> ResponseBody {
+        ResponseBody { writer in
+            var text = opening
+            for (index, row) in rows.enumerated() {
+                if index > 0 { text += separator }
+                write(row, &text)
+                if (index + 1) % rowsPerChunk == 0 {
+                    try await writer.write(ByteBuffer(string: text))
+                    text = ""
+                }
+            }
+            text += closing
+            try await writer.write(ByteBuffer(string: text))
+            try await writer.finish(nil)
+        }
     }
 
     /// `from`, `to` (RFC 3339; by default the UTC day so far), `granularity`

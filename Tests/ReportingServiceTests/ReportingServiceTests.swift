@@ -41,7 +41,9 @@ struct ReportingServiceTests {
             #expect(served.figures.today.serviceLevel == 1)
             #expect(served.figures.today.averageSpeedOfAnswerMs != nil)
             let handle = try #require(served.figures.today.averageHandleTimeMs)
-            #expect(handle >= 500 && handle < 5000, "talk (≥200 ms) plus wrap-up (300 ms): \(handle) ms")
+            // Wrap-up (300 ms, ended by the status service's timer) plus some talk; the talk the
+            // status service saw depends on when it got the two events, not on the test's sleep.
+            #expect(handle > 300 && handle < 10_000, "talk plus wrap-up (300 ms): \(handle) ms")
             let agent = try await system.report(AgentReport.self, on: .reportAgent("a1")) { $0.display == "available" }
             #expect(agent.queues == ["q1"])
             let totals = try await system.report(TotalsReport.self, on: .reportTotals)

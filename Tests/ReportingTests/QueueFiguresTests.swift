@@ -154,3 +154,28 @@ struct QueueFiguresTests {
         #expect(text == "a,b\r\n1,\"x,y\"\r\n\"say \"\"hi\"\"\",\r\n")
     }
 }
+
+/// The rows as the history API writes them.
+@Suite("History rows as JSON and CSV")
+struct HistoryRowTests {
+    @Test("a row is one JSON object with DESIGN's keys in order; nulls where there is nothing to average; states escaped")
+    func json() throws {
+        let start = Timestamp(millisecondsSinceEpoch: 1_780_000_200_000)
+        let end = start.advanced(byMilliseconds: 900_000)
+        var tally = QueueTally()
+        tally.offered = 3
+        tally.answered = 2
+        tally.answerWaitMs = 3_001
+        let queueRow = QueueHistoryRow(queueId: "q1", intervalStart: start, intervalEnd: end, tally: tally)
+        var text = ""
+        queueRow.writeJSON(into: &text)
+        #expect(text == #"{"queueId":"q1","intervalStart":"2026-05-28T20:30:00.000Z","intervalEnd":"2026-05-28T20:45:00.000Z","offered":3,"answered":2,"abandoned":0,"overflowed":0,"overflowedWaitTime1":0,"overflowedWaitTime2":0,"answeredWithinServiceLevel":0,"serviceLevel":0.0,"averageSpeedOfAnswerMs":1501,"averageHandleTimeMs":null,"handled":0}"#)
+
+        let agentRow = AgentHistoryRow(
+            agentId: "a1", intervalStart: start, intervalEnd: end, dimension: .reason, state: "odd\"\\\n\u{1}", durationMs: 5, entries: 1)
+        text = ""
+        agentRow.writeJSON(into: &text)
+        #expect(text == #"{"agentId":"a1","intervalStart":"2026-05-28T20:30:00.000Z","intervalEnd":"2026-05-28T20:45:00.000Z","dimension":"reason","state":"odd\"\\\n\u0001","durationMs":5,"entries":1}"#)
+        #expect(CSV.line(agentRow.csvFields).hasPrefix("a1,2026-05-28T20:30:00.000Z,2026-05-28T20:45:00.000Z,reason,\"odd\"\"\\\n\u{1}\",5,1"))
+    }
+}
