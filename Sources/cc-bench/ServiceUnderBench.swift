@@ -3,7 +3,7 @@ import Foundation
 import Synchronization
 import TestSupport
 
-/// A service executable (`status-service`, `queue-service`) as a benchmark runs it: started
+/// A service executable (`status-service`, `queue-service`, `reporting-service`) as a benchmark runs it: started
 /// on a data directory, killed with SIGKILL and started again on the same directory, stopped
 /// with SIGTERM at the end. Its output goes to `logFile`.
 final class ServiceUnderBench {
@@ -106,8 +106,14 @@ final class ServiceUnderBench {
     /// The CPU time the process has used so far (user and system), from /proc/{pid}/stat; nil
     /// when it is not running.
     func cpuTime() -> Duration? {
-        guard let process, process.isRunning,
-            let text = try? String(contentsOfFile: "/proc/\(process.pid)/stat", encoding: .utf8),
+        guard let process, process.isRunning else { return nil }
+        return Self.cpuTime(of: process.pid)
+    }
+
+    /// The CPU time process `pid` has used so far (user and system), from /proc/{pid}/stat;
+    /// nil when there is no such process.
+    static func cpuTime(of pid: pid_t) -> Duration? {
+        guard let text = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
             let end = text.lastIndex(of: ")")
         else { return nil }
         // After "pid (comm)": state is field 3; utime and stime are fields 14 and 15.
