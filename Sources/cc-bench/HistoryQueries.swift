@@ -58,7 +58,7 @@ struct HistoryQueries {
             let timing = Timing(
                 name: name, path: path, status: last.status, rows: max(0, last.occurrences - 1), bodyBytes: last.bodyBytes,
                 firstByte: Self.median(firstBytes), total: Self.median(totals), totals: totals)
-            print("  \(name): HTTP \(last.status), \(timing.rows) rows, \(Format.megabytes(last.bodyBytes)) MB, "
+            Format.say("  \(name): HTTP \(last.status), \(timing.rows) rows, \(Format.megabytes(last.bodyBytes)) MB, "
                 + "first byte \(Format.milliseconds(timing.firstByte)) ms, total "
                 + totals.map { Format.milliseconds($0) }.joined(separator: ", ") + " ms")
             if last.status != 200 {
@@ -78,6 +78,21 @@ struct HistoryQueries {
         _ = try time("agents by interval, all", "/api/history/agents?granularity=interval&\(span)", .json)
         _ = try time("agents by interval, all, CSV", "/api/history/agents?granularity=interval&\(span)&format=csv", .csv)
         return result
+    }
+
+    /// Waits until the queues' day figures count every call sent: the service counts a message
+    /// in its metrics when it applies it, and stores its batch (rows and tracks in one
+    /// transaction) after the batch. Returns how long that took, or nil when it did not happen
+    /// within `timeout`.
+    func awaitStored(timeout: Duration) throws -> Duration? {
+        let start = ContinuousClock.now
+        let path = "/api/history/queues?granularity=day&from=\(day.start)&to=\(day.settings.end)"
+        while ContinuousClock.now - start < timeout {
+            let rows = Self.rows(try probe.get(path, keepBody: true).body) ?? []
+            if rows.reduce(0, { $0 + (($1["offered"] as? Int) ?? 0) }) >= day.counts.enqueued { return .now - start }
+            Thread.sleep(forTimeInterval: 0.01)
+        }
+        return nil
     }
 
     /// The queues' day rows summed, against the events sent.

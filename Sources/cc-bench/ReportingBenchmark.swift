@@ -69,7 +69,10 @@ struct ReportingBenchmark: AsyncParsableCommand {
 
     /// How long without progress before what is missing counts as lost.
     static let stall: Duration = .seconds(30)
-    static let startTimeout: Duration = .seconds(120)
+    /// How long the service may take to come online (it takes well under a second), and how
+    /// often it is started before the bench gives up.
+    static let startTimeout: Duration = .seconds(20)
+    static let startAttempts = 3
 
     func validate() throws {
         guard agents > 0, queues > 0, callsPerHour > 0, shiftHours > 0, shiftHours <= 16, ahead > 0, queryRuns > 0 else {
@@ -88,21 +91,12 @@ struct ReportingBenchmark: AsyncParsableCommand {
     func run() async throws {
         ServiceUnderBench.stopAllOnInterrupt()
         let work = FileManager.default.temporaryDirectory.appendingPathComponent("cc-bench-reporting-\(UUID().uuidString.prefix(8))")
-        let data = work.appendingPathComponent("data")
         try FileManager.default.createDirectory(at: work, withIntermediateDirectories: true)
         let tag = String(UInt32.random(in: 0...UInt32.max), radix: 36)
-        let instance = "bench-\(tag)"
-        let httpPort = try freeLoopbackPort()
-        let service = ServiceUnderBench(
-            executable: reportingServicePath, host: broker.host, port: broker.port, dataDirectory: data, instance: instance,
-            logFile: work.appendingPathComponent("reporting-service.log"),
-            options: [
-                "--http-port", "\(httpPort)", "--http-host", "127.0.0.1", "--interval-minutes", "\(intervalMinutes)",
-                "--mqtt-client-id", "reporting-\(instance)",
-            ])
-        defer { service.stop() }
-        print("cc-bench reporting: broker \(broker.host):\(broker.port), \(reportingServicePath), data in \(work.path)")
-        print("  \(agents) agents, \(queues) queues, \(shiftHours) h shifts, about \(callsPerHour) calls an hour, seed \(seed); "
+        var service: ServiceUnderBench?
+        defer { service?.stop() }
+        Format.say("cc-bench reporting: broker \(broker.host):\(broker.port), \(reportingServicePath), data in \(work.path)")
+        Format.say("  \(agents) agents, \(queues) queues, \(shiftHours) h shifts, about \(callsPerHour) calls an hour, seed \(seed); "
             + "interval \(intervalMinutes) min; QoS 1, at most \(ahead) ahead of the receiver")
 
         let generating = ContinuousClock.now
@@ -110,9 +104,9 @@ struct ReportingBenchmark: AsyncParsableCommand {
         let day = try ReportingDay(.init(
             agents: agents, queues: queues, callsPerHour: callsPerHour, shiftHours: shiftHours, seed: seed, end: end, tag: tag))
         let counts = day.counts
-        print("  the day \(day.start) – \(end): \(day.count) messages (\(counts.statuses) statuses, \(counts.queueEvents) queue events), "
+        Format.say("  the day \(day.start) – \(end): \(day.count) messages (\(counts.statuses) statuses, \(counts.queueEvents) queue events), "
             + "\(Format.megabytes(day.payloadBytes)) MB of payload, made in \(Format.seconds(.now - generating)) s")
-        print("    \(counts.shifts) shifts (\(counts.loggedOut) logged out, the rest still on at the end), \(counts.answered) calls answered, "
+        Format.say("    \(counts.shifts) shifts (\(counts.loggedOut) logged out, the rest still on at the end), \(counts.answered) calls answered, "
             + "\(counts.enqueued) enqueued, \(counts.abandoned) abandoned, \(counts.overflowed) overflowed "
             + "(\(counts.overflowedWaitTime1) wait time 1, \(counts.overflowedWaitTime2) wait time 2), \(counts.withdrawals) withdrawals")
 
@@ -122,18 +116,64 @@ struct ReportingBenchmark: AsyncParsableCommand {
             configuration: MQTTConfiguration(host: broker.host, port: broker.port, clientID: "cc-bench-\(tag)"), logger: logger)
         let subscriber = try MQTTClient(
             configuration: MQTTConfiguration(host: broker.host, port: broker.port, clientID: "cc-bench-\(tag)-raw"), logger: logger)
-        let probe = HTTPProbe(port: httpPort)
-        let figures = try await withThrowingTaskGroup(of: Void.self) { group in
+        let figures: ReportingFigures? = try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { try await client.run() }
             group.addTask { try await subscriber.run() }
             defer { group.cancelAll() }
-            let presenceTopic = "service/reporting-service/\(instance)"
-            let presences = try await client.subscribe(to: [TopicFilter(presenceTopic)])
+            let presencePrefix = "service/reporting-service/bench-\(tag)-"
+            let presences = try await client.subscribe(to: [TopicFilter("service/reporting-service/+")])
 
+            // The reporting service first, on a broker with nothing retained for it: with retained
+            // messages to take at start, it can spin before it is online (the README says when),
+            // and is then started again, fresh.
+            let starting = ContinuousClock.now
+            var attempt = 0
+            var probe = HTTPProbe(port: 0)
+            var data = work.appendingPathComponent("data-1")
+            while true {
+                attempt += 1
+                let instance = "bench-\(tag)-\(attempt)"
+                data = work.appendingPathComponent("data-\(attempt)")
+                probe = HTTPProbe(port: try freeLoopbackPort())
+                let started = ServiceUnderBench(
+                    executable: reportingServicePath, host: broker.host, port: broker.port, dataDirectory: data, instance: instance,
+                    logFile: work.appendingPathComponent("reporting-service-\(attempt).log"),
+                    options: [
+                        "--http-port", "\(probe.port)", "--http-host", "127.0.0.1", "--interval-minutes", "\(intervalMinutes)",
+                        "--mqtt-client-id", "reporting-\(instance)",
+                    ])
+                service = started
+                try started.start()
+                let online = try await awaitOnline(
+                    presences, topic: "service/reporting-service/\(instance)", timeout: Self.startTimeout, while: { started.isRunning })
+                if online { break }
+                // What it had taken by then (retained messages the broker held), and what waits unread.
+                let counters = (try? probe.text("/metrics")).map { ReportingCounters(prometheus: $0) }
+                let taken = counters.map {
+                    "applied: \(ReportingCounters.describe($0.applied)), backlog \($0.backlog)"
+                } ?? "no /metrics"
+                let cpu = started.cpuTime().map(Format.seconds) ?? "—"
+                let problem = "reporting-service did not come online within \(Self.startTimeout) (\(taken), CPU \(cpu) s)"
+                started.stop()
+                guard attempt < Self.startAttempts else {
+                    throw BenchmarkError("\(problem); its log (\(started.logFile.path)):\n\(started.logTail)")
+                }
+                Format.say("  warning: \(problem): the start-up livelock the README describes; starting a fresh one")
+            }
+            guard let service else { return nil as ReportingFigures? }
+            Format.say("  reporting-service online after \(Format.milliseconds(.now - starting)) ms")
+            // The queue definitions, retained; the service has them all before the replays.
             for (n, definition) in day.definitions.enumerated() {
                 try await client.publish(
                     Topic.configQueue(definition.queueId).name, payload: try MessageCodec().encode(definition), retain: true,
                     waitForAcknowledgement: n == day.definitions.count - 1)
+            }
+            let definitionsDeadline = ContinuousClock.now + Self.startTimeout
+            while (try ReportingCounters(prometheus: probe.text("/metrics"))).applied["definition", default: 0] < day.definitions.count {
+                guard ContinuousClock.now < definitionsDeadline else {
+                    throw BenchmarkError("reporting-service did not apply the \(day.definitions.count) queue definitions within \(Self.startTimeout)")
+                }
+                try await Task.sleep(for: .milliseconds(20))
             }
 
             // The raw broker: the same messages, retained the same way, to a plain subscriber.
@@ -147,23 +187,19 @@ struct ReportingBenchmark: AsyncParsableCommand {
             let raw = try await ReportingReplay.run(
                 day, topics: day.topics.map { rawPrefix + $0 }, client: client, ahead: ahead, progress: rawProgress, stall: Self.stall)
             let rawBrokerCPU = brokerCPU().flatMap { after in brokerBeforeRaw.map { after - $0 } }
-            print("  raw broker: \(raw.settled) of \(raw.sent) received in \(Format.seconds(raw.elapsed)) s, \(Int(raw.rate)) messages/s"
+            Format.say("  raw broker: \(raw.settled) of \(raw.sent) received in \(Format.seconds(raw.elapsed)) s, \(Int(raw.rate)) messages/s"
                 + (rawBrokerCPU.map { ", broker CPU \(Format.seconds($0)) s" } ?? ""))
-            for topic in day.topics.indices where day.retained[topic] {
-                try await client.publish(rawPrefix + day.topics[topic], payload: [], retain: true)
+            // Cleared, and acknowledged, so that the broker is idle when the service's run starts.
+            let retainedTopics = day.topics.indices.filter { day.retained[$0] }
+            for (n, topic) in retainedTopics.enumerated() {
+                try await client.publish(
+                    rawPrefix + day.topics[topic], payload: [], retain: true, waitForAcknowledgement: n == retainedTopics.count - 1)
             }
 
-            // The reporting service.
-            let starting = ContinuousClock.now
-            try service.start()
-            guard try await awaitOnline(presences, timeout: Self.startTimeout, while: { service.isRunning }) else {
-                throw BenchmarkError("reporting-service did not come online; its log (\(service.logFile.path)):\n\(service.logTail)")
-            }
+            // What the service had taken before its run: the definitions, and what the broker held for it.
             let baseline = try ReportingCounters(prometheus: probe.text("/metrics"))
-            print("  reporting-service online after \(Format.milliseconds(.now - starting)) ms "
-                + "(\(baseline.settled) retained messages taken before: the definitions and what the broker held)")
             let progress = ReportingReplay.Progress(total: day.count)
-            group.addTask {
+            group.addTask { [probe] in
                 // Polls /metrics until cancelled: quickly once everything is sent.
                 while !Task.isCancelled {
                     if let counters = try? ReportingCounters(prometheus: probe.text("/metrics")) {
@@ -176,38 +212,44 @@ struct ReportingBenchmark: AsyncParsableCommand {
             let brokerBefore = brokerCPU()
             let ingest = try await ReportingReplay.run(
                 day, topics: day.topics, client: client, ahead: ahead, progress: progress, stall: Self.stall)
+            // Applied is counted before the batch is stored: wait for the last one to be in the history.
+            let history = HistoryQueries(day: day, probe: probe, runs: queryRuns)
+            let stored = try history.awaitStored(timeout: Self.stall)
             let cpuIngest = service.cpuTime().flatMap { after in cpuBefore.map { after - $0 } }
             let brokerIngest = brokerCPU().flatMap { after in brokerBefore.map { after - $0 } }
             let memoryIngest = service.memory()
             let databaseIngest = directorySize(data)
             let counters = try ReportingCounters(prometheus: probe.text("/metrics")).since(baseline)
-            print("  reporting-service: \(ingest.settled) of \(ingest.sent) settled in \(Format.seconds(ingest.elapsed)) s, "
+            Format.say("  reporting-service: \(ingest.settled) of \(ingest.sent) settled in \(Format.seconds(ingest.elapsed)) s, "
                 + "\(Int(ingest.rate)) messages/s (\(String(format: "%.2f", ingest.rate / raw.rate))× raw); "
+                + "in the history \(stored.map { "\(Format.milliseconds($0)) ms later" } ?? "NOT within \(Self.stall)"); "
                 + "CPU \(cpuIngest.map(Format.seconds) ?? "—") s, resident \(Format.megabytes(memoryIngest?.resident)) MB, database \(Format.megabytes(databaseIngest)) MB")
-            print("    applied: \(ReportingCounters.describe(counters.applied)); ignored: \(ReportingCounters.describe(counters.ignored)); "
+            Format.say("    applied: \(ReportingCounters.describe(counters.applied)); ignored: \(ReportingCounters.describe(counters.ignored)); "
                 + "rejected: \(ReportingCounters.describe(counters.rejected))")
             if counters.appliedTotal + counters.ignoredTotal != day.count {
-                print("    warning: applied + ignored is \(counters.appliedTotal + counters.ignoredTotal), not the \(day.count) sent")
+                Format.say("    warning: applied + ignored is \(counters.appliedTotal + counters.ignoredTotal), not the \(day.count) sent")
             }
 
             // The history.
             let cpuBeforeQueries = service.cpuTime()
-            let queries = try HistoryQueries(day: day, probe: probe, runs: queryRuns).run()
+            let queries = try history.run()
             let cpuQueries = service.cpuTime().flatMap { after in cpuBeforeQueries.map { after - $0 } }
             let memoryAfter = service.memory()
             let databaseAfter = directorySize(data)
 
             service.stop()
-            try await clearRetained(day, client: client, presenceTopic: presenceTopic)
+            try await clearRetained(day, client: client, presenceTopics: (1...attempt).map { "\(presencePrefix)\($0)" })
             return ReportingFigures(
                 messages: day.count, raw: raw, rawBrokerCPU: rawBrokerCPU, ingest: ingest, brokerCPU: brokerIngest,
-                counters: counters, serviceCPU: cpuIngest, memoryAfterIngest: memoryIngest, databaseAfterIngest: databaseIngest,
-                queries: queries, queryCPU: cpuQueries, memoryAfterQueries: memoryAfter, databaseAfterQueries: databaseAfter)
+                counters: counters, stored: stored, serviceCPU: cpuIngest, memoryAfterIngest: memoryIngest, databaseAfterIngest: databaseIngest,
+                queries: queries, queryCPU: cpuQueries, memoryAfterQueries: memoryAfter, databaseAfterQueries: databaseAfter,
+                attempts: attempt)
         }
-        // The service's persistent session, so that the broker stops keeping messages for it.
-        try? await endSession("reporting-\(instance)", logger: logger)
+        guard let figures else { return }
+        // The services' persistent sessions, so that the broker stops keeping messages for them.
+        for attempt in 1...figures.attempts { try? await endSession("reporting-bench-\(tag)-\(attempt)", logger: logger) }
 
-        print("")
+        Format.say("")
         print("ingestion: from the first publish until the receiver had every message (the service: counted in its /metrics")
         print("as applied, ignored or rejected; the raw broker: a plain MQTT subscriber counting). Both runs publish the")
         print("same bytes the same way. CPU: seconds of one core over the run (the machine has")
@@ -234,10 +276,11 @@ struct ReportingBenchmark: AsyncParsableCommand {
     }
 
     /// Waits up to `timeout` (and while `alive` holds) for the service's presence to say online.
-    private func awaitOnline(_ presences: MQTTSubscription, timeout: Duration, while alive: () -> Bool) async throws -> Bool {
+    private func awaitOnline(_ presences: MQTTSubscription, topic: String, timeout: Duration, while alive: () -> Bool) async throws -> Bool {
         let deadline = ContinuousClock.now + timeout
         while ContinuousClock.now < deadline, alive() {
-            for message in await presences.nextBatch(maximum: 16, timeout: .milliseconds(200)) ?? [] where !message.payload.isEmpty {
+            for message in await presences.nextBatch(maximum: 16, timeout: .milliseconds(200)) ?? []
+            where message.topic == topic && !message.payload.isEmpty {
                 if (try? MessageCodec().decode(ServicePresence.self, from: message.payload))?.state == .online { return true }
             }
         }
@@ -245,7 +288,7 @@ struct ReportingBenchmark: AsyncParsableCommand {
     }
 
     /// Clears what the run left retained: statuses, definitions, the service's reports and presence.
-    private func clearRetained(_ day: ReportingDay, client: MQTTClient, presenceTopic: String) async throws {
+    private func clearRetained(_ day: ReportingDay, client: MQTTClient, presenceTopics: [String]) async throws {
         for agentId in day.agentIds {
             try await client.publish(Topic.agentStatus(agentId).name, payload: [], retain: true)
             try await client.publish(Topic.reportAgent(agentId).name, payload: [], retain: true)
@@ -254,8 +297,8 @@ struct ReportingBenchmark: AsyncParsableCommand {
             try await client.publish(Topic.configQueue(queueId).name, payload: [], retain: true)
             try await client.publish(Topic.reportQueue(queueId).name, payload: [], retain: true)
         }
-        try await client.publish(Topic.reportTotals.name, payload: [], retain: true)
-        try await client.publish(presenceTopic, payload: [], retain: true, waitForAcknowledgement: true)
+        for topic in presenceTopics { try await client.publish(topic, payload: [], retain: true) }
+        try await client.publish(Topic.reportTotals.name, payload: [], retain: true, waitForAcknowledgement: true)
     }
 
     /// Connects once with `clientID` and a clean session, which ends the session the broker kept.

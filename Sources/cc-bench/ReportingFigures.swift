@@ -8,6 +8,9 @@ struct ReportingFigures {
     var ingest: ReportingReplay.Run
     var brokerCPU: Duration?
     var counters: ReportingCounters
+    /// From every message applied until the queue figures of the day showed them all (the last
+    /// batch stored); nil when they did not.
+    var stored: Duration?
     var serviceCPU: Duration?
     var memoryAfterIngest: ServiceUnderBench.Memory?
     var databaseAfterIngest: Int
@@ -15,6 +18,8 @@ struct ReportingFigures {
     var queryCPU: Duration?
     var memoryAfterQueries: ServiceUnderBench.Memory?
     var databaseAfterQueries: Int
+    /// Starts of the service it took to have one online.
+    var attempts: Int
 
     var ingestionTable: TextTable {
         var table = TextTable(["figure", "raw broker", "reporting service", "ratio"])
@@ -33,6 +38,7 @@ struct ReportingFigures {
             "ingestion time (s)", seconds(raw.elapsed), seconds(ingest.elapsed),
             String(format: "%.2f", ingest.elapsed / raw.elapsed),
         ])
+        table.append(["  then until in the history (ms)", "", stored.map(Format.milliseconds) ?? "not in time", ""])
         table.append(["  publishing alone (s)", seconds(raw.publishing), seconds(ingest.publishing), ""])
         table.append(["broker CPU (s)", seconds(rawBrokerCPU), seconds(brokerCPU), ""])
         table.append(["bench CPU (s)", seconds(raw.benchCPU), seconds(ingest.benchCPU), ""])
@@ -66,6 +72,12 @@ struct ReportingFigures {
 
 /// How the reporting benchmark writes its figures.
 enum Format {
+    /// Prints a progress line at once, also into a pipe or a file.
+    static func say(_ line: String) {
+        print(line)
+        fflush(nil)
+    }
+
     static func seconds(_ duration: Duration) -> String {
         String(format: "%.1f", duration / .seconds(1))
     }
