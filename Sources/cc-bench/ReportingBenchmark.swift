@@ -184,9 +184,11 @@ struct ReportingBenchmark: AsyncParsableCommand {
                 await ReportingReplay.count(rawMessages, into: rawProgress)
             }
             let brokerBeforeRaw = brokerCPU()
+            let machineBeforeRaw = ServiceUnderBench.machineCPUTime()
             let raw = try await ReportingReplay.run(
                 day, topics: day.topics.map { rawPrefix + $0 }, client: client, ahead: ahead, progress: rawProgress, stall: Self.stall)
             let rawBrokerCPU = brokerCPU().flatMap { after in brokerBeforeRaw.map { after - $0 } }
+            let rawMachineCPU = ServiceUnderBench.machineCPUTime().flatMap { after in machineBeforeRaw.map { after - $0 } }
             Format.say("  raw broker: \(raw.settled) of \(raw.sent) received in \(Format.seconds(raw.elapsed)) s, \(Int(raw.rate)) messages/s"
                 + (rawBrokerCPU.map { ", broker CPU \(Format.seconds($0)) s" } ?? ""))
             // Cleared, and acknowledged, so that the broker is idle when the service's run starts.
@@ -210,6 +212,7 @@ struct ReportingBenchmark: AsyncParsableCommand {
             }
             let cpuBefore = service.cpuTime()
             let brokerBefore = brokerCPU()
+            let machineBefore = ServiceUnderBench.machineCPUTime()
             let ingest = try await ReportingReplay.run(
                 day, topics: day.topics, client: client, ahead: ahead, progress: progress, stall: Self.stall)
             // Applied is counted before the batch is stored: wait for the last one to be in the history.
@@ -217,6 +220,7 @@ struct ReportingBenchmark: AsyncParsableCommand {
             let stored = try history.awaitStored(timeout: Self.stall)
             let cpuIngest = service.cpuTime().flatMap { after in cpuBefore.map { after - $0 } }
             let brokerIngest = brokerCPU().flatMap { after in brokerBefore.map { after - $0 } }
+            let machineIngest = ServiceUnderBench.machineCPUTime().flatMap { after in machineBefore.map { after - $0 } }
             let memoryIngest = service.memory()
             let databaseIngest = directorySize(data)
             let counters = try ReportingCounters(prometheus: probe.text("/metrics")).since(baseline)

@@ -7,6 +7,9 @@ struct ReportingFigures {
     var rawBrokerCPU: Duration?
     var ingest: ReportingReplay.Run
     var brokerCPU: Duration?
+    /// Every process's CPU time over each run, from /proc/stat.
+    var rawMachineCPU: Duration?
+    var machineCPU: Duration?
     var counters: ReportingCounters
     /// From every message applied until the queue figures of the day showed them all (the last
     /// batch stored); nil when they did not.
@@ -43,6 +46,15 @@ struct ReportingFigures {
         table.append(["broker CPU (s)", seconds(rawBrokerCPU), seconds(brokerCPU), ""])
         table.append(["bench CPU (s)", seconds(raw.benchCPU), seconds(ingest.benchCPU), ""])
         table.append(["service CPU (s)", "", seconds(serviceCPU), ""])
+        // What the machine's other processes used meanwhile: the figures are only as good as this is small.
+        func others(_ machine: Duration?, _ known: [Duration?]) -> Duration? {
+            guard let machine, known.allSatisfy({ $0 != nil }) else { return nil }
+            return max(.zero, machine - known.compactMap { $0 }.reduce(.zero, +))
+        }
+        table.append([
+            "other processes' CPU (s)", seconds(others(rawMachineCPU, [rawBrokerCPU, raw.benchCPU])),
+            seconds(others(machineCPU, [brokerCPU, ingest.benchCPU, serviceCPU])), "",
+        ])
         if let serviceCPU {
             table.append(["  service CPU per message (µs)", "", String(Int((serviceCPU / .microseconds(1)) / Double(max(1, ingest.settled)))), ""])
             table.append(["  service cores busy", "", String(format: "%.2f", serviceCPU / ingest.elapsed), ""])

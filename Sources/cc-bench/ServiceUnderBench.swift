@@ -123,6 +123,20 @@ final class ServiceUnderBench {
         return .milliseconds((user + system) * 1000 / Int64(max(ticks, 1)))
     }
 
+    /// The CPU time every process on the machine has used since boot (user, nice, system, irq,
+    /// softirq, steal), from /proc/stat: minus the processes a benchmark knows, what others used.
+    static func machineCPUTime() -> Duration? {
+        guard let text = try? String(contentsOfFile: "/proc/stat", encoding: .utf8),
+            let line = text.split(separator: "\n").first(where: { $0.hasPrefix("cpu ") })
+        else { return nil }
+        let fields = line.split(separator: " ").dropFirst().compactMap { Int64($0) }
+        guard fields.count >= 8 else { return nil }
+        // user nice system idle iowait irq softirq steal: all but idle and iowait.
+        let busy = fields[0] + fields[1] + fields[2] + fields[5] + fields[6] + fields[7]
+        let ticks = sysconf(Int32(_SC_CLK_TCK))
+        return .milliseconds(busy * 1000 / Int64(max(ticks, 1)))
+    }
+
     /// The end of the service's output, for an error message.
     var logTail: String {
         let text = (try? String(contentsOf: logFile, encoding: .utf8)) ?? ""
