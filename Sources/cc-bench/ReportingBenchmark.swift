@@ -245,6 +245,7 @@ struct ReportingBenchmark: AsyncParsableCommand {
             try await clearRetained(day, client: client, presenceTopics: (1...attempt).map { "\(presencePrefix)\($0)" })
             return ReportingFigures(
                 messages: day.count, raw: raw, rawBrokerCPU: rawBrokerCPU, ingest: ingest, brokerCPU: brokerIngest,
+                rawMachineCPU: rawMachineCPU, machineCPU: machineIngest,
                 counters: counters, stored: stored, serviceCPU: cpuIngest, memoryAfterIngest: memoryIngest, databaseAfterIngest: databaseIngest,
                 queries: queries, queryCPU: cpuQueries, memoryAfterQueries: memoryAfter, databaseAfterQueries: databaseAfter,
                 attempts: attempt)

@@ -47,14 +47,11 @@ struct ReportingFigures {
         table.append(["bench CPU (s)", seconds(raw.benchCPU), seconds(ingest.benchCPU), ""])
         table.append(["service CPU (s)", "", seconds(serviceCPU), ""])
         // What the machine's other processes used meanwhile: the figures are only as good as this is small.
-        func others(_ machine: Duration?, _ known: [Duration?]) -> Duration? {
-            guard let machine, known.allSatisfy({ $0 != nil }) else { return nil }
-            return max(.zero, machine - known.compactMap { $0 }.reduce(.zero, +))
+        let rawOthers = rawMachineCPU.flatMap { machine in rawBrokerCPU.map { max(.zero, machine - $0 - raw.benchCPU) } }
+        let othersDuringIngest = machineCPU.flatMap { machine in
+            brokerCPU.flatMap { broker in serviceCPU.map { max(.zero, machine - broker - $0 - ingest.benchCPU) } }
         }
-        table.append([
-            "other processes' CPU (s)", seconds(others(rawMachineCPU, [rawBrokerCPU, raw.benchCPU])),
-            seconds(others(machineCPU, [brokerCPU, ingest.benchCPU, serviceCPU])), "",
-        ])
+        table.append(["other processes' CPU (s)", seconds(rawOthers), seconds(othersDuringIngest), ""])
         if let serviceCPU {
             table.append(["  service CPU per message (µs)", "", String(Int((serviceCPU / .microseconds(1)) / Double(max(1, ingest.settled)))), ""])
             table.append(["  service cores busy", "", String(format: "%.2f", serviceCPU / ingest.elapsed), ""])
