@@ -18,11 +18,12 @@ struct ReportingBenchmark: AsyncParsableCommand {
             about --calls-per-hour queue calls an hour — ringing, on-call, wrap-up, idle — two breaks, \
             lunch, sometimes training, logout; each answered call's enqueued, agent-offered and connected \
             queue events at the agent's times, and calls abandoned or overflowed beside them), encoded \
-            once with the project's codec. Publishes the queue definitions retained, then replays the day \
-            in time order, statuses retained on agent/{id}/status and events on queue/{id}/event, QoS 1 \
-            pipelined, at most --ahead messages beyond the receiver: first to a plain subscriber on the \
-            same broker (the raw baseline: topics under bench/{tag}/raw/), then into the \
-            reporting-service executable (fresh data directory, HTTP on a free loopback port), whose \
+            once with the project's codec. Starts the reporting-service executable (fresh data directory, \
+            HTTP on a free loopback port) on a broker with nothing retained for it, publishes the queue \
+            definitions retained, then replays the day in time order, statuses retained on agent/{id}/status \
+            and events on queue/{id}/event, QoS 1 pipelined, at most --ahead messages beyond the receiver: \
+            first to a plain subscriber on the same broker (the raw baseline: topics under \
+            bench/{tag}/raw/), then to the service, whose \
             progress is read from its /metrics (reporting_messages_total + \
             reporting_ignored_messages_total; rejected messages are counted apart). Then times the \
             history queries over the day (--query-runs each, the median printed): all agents by day and \

@@ -222,7 +222,7 @@ struct ReportingDay {
                     continue
                 }
                 guard next < shiftEnd else { break }
-                guard try call(&desk, agent: agent, queue: queues[Int(random.next() % UInt64(queues.count))], at: next, random: &random)
+                guard try call(&desk, queue: queues[Int(random.next() % UInt64(queues.count))], at: next, random: &random)
                 else { return }
                 t = desk.activitySince.millisecondsSinceEpoch
             }
@@ -234,7 +234,7 @@ struct ReportingDay {
 
         /// A queue call answered by the agent, ringing at `ringing`, and what its queue saw.
         /// False once the day has ended.
-        private mutating func call(_ desk: inout Desk, agent: Int, queue: Int, at ringing: Int64, random: inout SeededRandom) throws -> Bool {
+        private mutating func call(_ desk: inout Desk, queue: Int, at ringing: Int64, random: inout SeededRandom) throws -> Bool {
             let definition = day.definitions[queue]
             let number = nextCall
             nextCall += 1
