@@ -58,9 +58,9 @@ struct HistoryQueries {
             let timing = Timing(
                 name: name, path: path, status: last.status, rows: max(0, last.occurrences - 1), bodyBytes: last.bodyBytes,
                 firstByte: Self.median(firstBytes), total: Self.median(totals), totals: totals)
-            Format.say("  \(name): HTTP \(last.status), \(timing.rows) rows, \(Format.megabytes(last.bodyBytes)) MB, "
-                + "first byte \(Format.milliseconds(timing.firstByte)) ms, total "
-                + totals.map { Format.milliseconds($0) }.joined(separator: ", ") + " ms")
+            Format.say("  \(name): HTTP \(last.status), \(timing.rows) rows, \(Format.megabytes(bytes: last.bodyBytes)) MB, "
+                + "first byte \(milliseconds(timing.firstByte)) ms, total "
+                + totals.map { milliseconds($0) }.joined(separator: ", ") + " ms")
             if last.status != 200 {
                 result.notes.append("\(name): HTTP \(last.status): \(String(decoding: (last.body ?? []).prefix(300), as: UTF8.self))")
             }

@@ -106,7 +106,7 @@ struct ReportingBenchmark: AsyncParsableCommand {
             agents: agents, queues: queues, callsPerHour: callsPerHour, shiftHours: shiftHours, seed: seed, end: end, tag: tag))
         let counts = day.counts
         Format.say("  the day \(day.start) – \(end): \(day.count) messages (\(counts.statuses) statuses, \(counts.queueEvents) queue events), "
-            + "\(Format.megabytes(day.payloadBytes)) MB of payload, made in \(Format.seconds(.now - generating)) s")
+            + "\(Format.megabytes(bytes: day.payloadBytes)) MB of payload, made in \(seconds(.now - generating)) s")
         Format.say("    \(counts.shifts) shifts (\(counts.loggedOut) logged out, the rest still on at the end), \(counts.answered) calls answered, "
             + "\(counts.enqueued) enqueued, \(counts.abandoned) abandoned, \(counts.overflowed) overflowed "
             + "(\(counts.overflowedWaitTime1) wait time 1, \(counts.overflowedWaitTime2) wait time 2), \(counts.withdrawals) withdrawals")
@@ -153,7 +153,7 @@ struct ReportingBenchmark: AsyncParsableCommand {
                 let taken = counters.map {
                     "applied: \(ReportingCounters.describe($0.applied)), backlog \($0.backlog)"
                 } ?? "no /metrics"
-                let cpu = started.cpuTime().map(Format.seconds) ?? "—"
+                let cpu = started.cpuTime().map(seconds) ?? "—"
                 let problem = "reporting-service did not come online within \(Self.startTimeout) (\(taken), CPU \(cpu) s)"
                 started.stop()
                 guard attempt < Self.startAttempts else {
@@ -162,7 +162,7 @@ struct ReportingBenchmark: AsyncParsableCommand {
                 Format.say("  warning: \(problem): the start-up livelock the README describes; starting a fresh one")
             }
             guard let service else { return nil as ReportingFigures? }
-            Format.say("  reporting-service online after \(Format.milliseconds(.now - starting)) ms")
+            Format.say("  reporting-service online after \(milliseconds(.now - starting)) ms")
             // The queue definitions, retained; the service has them all before the replays.
             for (n, definition) in day.definitions.enumerated() {
                 try await client.publish(
@@ -190,8 +190,8 @@ struct ReportingBenchmark: AsyncParsableCommand {
                 day, topics: day.topics.map { rawPrefix + $0 }, client: client, ahead: ahead, progress: rawProgress, stall: Self.stall)
             let rawBrokerCPU = brokerCPU().flatMap { after in brokerBeforeRaw.map { after - $0 } }
             let rawMachineCPU = ServiceUnderBench.machineCPUTime().flatMap { after in machineBeforeRaw.map { after - $0 } }
-            Format.say("  raw broker: \(raw.settled) of \(raw.sent) received in \(Format.seconds(raw.elapsed)) s, \(Int(raw.rate)) messages/s"
-                + (rawBrokerCPU.map { ", broker CPU \(Format.seconds($0)) s" } ?? ""))
+            Format.say("  raw broker: \(raw.settled) of \(raw.sent) received in \(seconds(raw.elapsed)) s, \(Int(raw.rate)) messages/s"
+                + (rawBrokerCPU.map { ", broker CPU \(seconds($0)) s" } ?? ""))
             // Cleared, and acknowledged, so that the broker is idle when the service's run starts.
             let retainedTopics = day.topics.indices.filter { day.retained[$0] }
             for (n, topic) in retainedTopics.enumerated() {
@@ -225,10 +225,10 @@ struct ReportingBenchmark: AsyncParsableCommand {
             let memoryIngest = service.memory()
             let databaseIngest = directorySize(data)
             let counters = try ReportingCounters(prometheus: probe.text("/metrics")).since(baseline)
-            Format.say("  reporting-service: \(ingest.settled) of \(ingest.sent) settled in \(Format.seconds(ingest.elapsed)) s, "
+            Format.say("  reporting-service: \(ingest.settled) of \(ingest.sent) settled in \(seconds(ingest.elapsed)) s, "
                 + "\(Int(ingest.rate)) messages/s (\(String(format: "%.2f", ingest.rate / raw.rate))× raw); "
-                + "in the history \(stored.map { "\(Format.milliseconds($0)) ms later" } ?? "NOT within \(Self.stall)"); "
-                + "CPU \(cpuIngest.map(Format.seconds) ?? "—") s, resident \(Format.megabytes(memoryIngest?.resident)) MB, database \(Format.megabytes(databaseIngest)) MB")
+                + "in the history \(stored.map { "\(milliseconds($0)) ms later" } ?? "NOT within \(Self.stall)"); "
+                + "CPU \(cpuIngest.map(seconds) ?? "—") s, resident \(megabytes(memoryIngest?.resident)) MB, database \(Format.megabytes(bytes: databaseIngest)) MB")
             Format.say("    applied: \(ReportingCounters.describe(counters.applied)); ignored: \(ReportingCounters.describe(counters.ignored)); "
                 + "rejected: \(ReportingCounters.describe(counters.rejected))")
             if counters.appliedTotal + counters.ignoredTotal != day.count {

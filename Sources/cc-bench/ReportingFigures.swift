@@ -27,7 +27,7 @@ struct ReportingFigures {
     var ingestionTable: TextTable {
         var table = TextTable(["figure", "raw broker", "reporting service", "ratio"])
         func number(_ value: Int) -> String { value.formatted(.number.grouping(.automatic)) }
-        func seconds(_ value: Duration?) -> String { value.map(Format.seconds) ?? "—" }
+        func secondsOrDash(_ value: Duration?) -> String { value.map { seconds($0) } ?? "—" }
         table.append(["messages sent", number(raw.sent), number(ingest.sent), ""])
         table.append(["messages received / settled", number(raw.settled), number(ingest.settled), ""])
         table.append([
@@ -38,29 +38,29 @@ struct ReportingFigures {
             "messages/s ingested", number(Int(raw.rate)), number(Int(ingest.rate)), String(format: "%.2f", ingest.rate / raw.rate),
         ])
         table.append([
-            "ingestion time (s)", seconds(raw.elapsed), seconds(ingest.elapsed),
+            "ingestion time (s)", secondsOrDash(raw.elapsed), secondsOrDash(ingest.elapsed),
             String(format: "%.2f", ingest.elapsed / raw.elapsed),
         ])
-        table.append(["  then until in the history (ms)", "", stored.map(Format.milliseconds) ?? "not in time", ""])
-        table.append(["  publishing alone (s)", seconds(raw.publishing), seconds(ingest.publishing), ""])
-        table.append(["broker CPU (s)", seconds(rawBrokerCPU), seconds(brokerCPU), ""])
-        table.append(["bench CPU (s)", seconds(raw.benchCPU), seconds(ingest.benchCPU), ""])
-        table.append(["service CPU (s)", "", seconds(serviceCPU), ""])
+        table.append(["  then until in the history (ms)", "", stored.map(milliseconds) ?? "not in time", ""])
+        table.append(["  publishing alone (s)", secondsOrDash(raw.publishing), secondsOrDash(ingest.publishing), ""])
+        table.append(["broker CPU (s)", secondsOrDash(rawBrokerCPU), secondsOrDash(brokerCPU), ""])
+        table.append(["bench CPU (s)", secondsOrDash(raw.benchCPU), secondsOrDash(ingest.benchCPU), ""])
+        table.append(["service CPU (s)", "", secondsOrDash(serviceCPU), ""])
         // What the machine's other processes used meanwhile: the figures are only as good as this is small.
         let rawOthers = rawMachineCPU.flatMap { machine in rawBrokerCPU.map { max(.zero, machine - $0 - raw.benchCPU) } }
         let othersDuringIngest = machineCPU.flatMap { machine in
             brokerCPU.flatMap { broker in serviceCPU.map { max(.zero, machine - broker - $0 - ingest.benchCPU) } }
         }
-        table.append(["other processes' CPU (s)", seconds(rawOthers), seconds(othersDuringIngest), ""])
+        table.append(["other processes' CPU (s)", secondsOrDash(rawOthers), secondsOrDash(othersDuringIngest), ""])
         if let serviceCPU {
             table.append(["  service CPU per message (µs)", "", String(Int((serviceCPU / .microseconds(1)) / Double(max(1, ingest.settled)))), ""])
             table.append(["  service cores busy", "", String(format: "%.2f", serviceCPU / ingest.elapsed), ""])
         }
-        table.append(["service resident after ingestion (MB)", "", Format.megabytes(memoryAfterIngest?.resident), ""])
-        table.append(["database after ingestion (MB)", "", Format.megabytes(databaseAfterIngest), ""])
-        table.append(["service CPU over the queries (s)", "", seconds(queryCPU), ""])
-        table.append(["service peak resident (MB)", "", Format.megabytes(memoryAfterQueries?.peak), ""])
-        table.append(["database after the queries (MB)", "", Format.megabytes(databaseAfterQueries), ""])
+        table.append(["service resident after ingestion (MB)", "", megabytes(memoryAfterIngest?.resident), ""])
+        table.append(["database after ingestion (MB)", "", Format.megabytes(bytes: databaseAfterIngest), ""])
+        table.append(["service CPU over the queries (s)", "", secondsOrDash(queryCPU), ""])
+        table.append(["service peak resident (MB)", "", megabytes(memoryAfterQueries?.peak), ""])
+        table.append(["database after the queries (MB)", "", Format.megabytes(bytes: databaseAfterQueries), ""])
         return table
     }
 
@@ -69,8 +69,8 @@ struct ReportingFigures {
         for timing in queries.timings {
             let totalSeconds = timing.total / .seconds(1)
             table.append([
-                timing.name, String(timing.status), String(timing.rows), Format.megabytes(timing.bodyBytes),
-                Format.milliseconds(timing.firstByte), Format.milliseconds(timing.total),
+                timing.name, String(timing.status), String(timing.rows), Format.megabytes(bytes: timing.bodyBytes),
+                milliseconds(timing.firstByte), milliseconds(timing.total),
                 String(format: "%.0f", Double(timing.bodyBytes) / 1_000_000 / totalSeconds),
                 String(Int(Double(timing.rows) / totalSeconds)),
             ])
@@ -79,7 +79,7 @@ struct ReportingFigures {
     }
 }
 
-/// How the reporting benchmark writes its figures.
+/// What the reporting benchmark prints beside the shared formatting (Formatting.swift).
 enum Format {
     /// Prints a progress line at once, also into a pipe or a file.
     static func say(_ line: String) {
@@ -87,19 +87,8 @@ enum Format {
         fflush(nil)
     }
 
-    static func seconds(_ duration: Duration) -> String {
-        String(format: "%.1f", duration / .seconds(1))
-    }
-
-    static func milliseconds(_ duration: Duration) -> String {
-        String(Int((duration / .milliseconds(1)).rounded()))
-    }
-
-    static func megabytes(_ bytes: Int) -> String {
+    /// Bytes as megabytes (10⁶) with one decimal.
+    static func megabytes(bytes: Int) -> String {
         String(format: "%.1f", Double(bytes) / 1_000_000)
-    }
-
-    static func megabytes(_ value: Double?) -> String {
-        value.map { String(Int($0.rounded())) } ?? "—"
     }
 }
