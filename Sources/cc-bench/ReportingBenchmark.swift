@@ -237,8 +237,14 @@ struct ReportingBenchmark: AsyncParsableCommand {
 
             // The history.
             let cpuBeforeQueries = service.cpuTime()
+            let machineBeforeQueries = ServiceUnderBench.machineCPUTime()
+            let benchBeforeQueries = ReportingReplay.processCPUTime()
             let queries = try history.run()
             let cpuQueries = service.cpuTime().flatMap { after in cpuBeforeQueries.map { after - $0 } }
+            let benchQueries = ReportingReplay.processCPUTime() - benchBeforeQueries
+            let othersQueries = ServiceUnderBench.machineCPUTime().flatMap { after in
+                machineBeforeQueries.flatMap { before in cpuQueries.map { max(.zero, after - before - $0 - benchQueries) } }
+            }
             let memoryAfter = service.memory()
             let databaseAfter = directorySize(data)
 
@@ -248,7 +254,7 @@ struct ReportingBenchmark: AsyncParsableCommand {
                 messages: day.count, raw: raw, rawBrokerCPU: rawBrokerCPU, ingest: ingest, brokerCPU: brokerIngest,
                 rawMachineCPU: rawMachineCPU, machineCPU: machineIngest,
                 counters: counters, stored: stored, serviceCPU: cpuIngest, memoryAfterIngest: memoryIngest, databaseAfterIngest: databaseIngest,
-                queries: queries, queryCPU: cpuQueries, memoryAfterQueries: memoryAfter, databaseAfterQueries: databaseAfter,
+                queries: queries, queryCPU: cpuQueries, othersDuringQueries: othersQueries, memoryAfterQueries: memoryAfter, databaseAfterQueries: databaseAfter,
                 attempts: attempt)
         }
         guard let figures else { return }

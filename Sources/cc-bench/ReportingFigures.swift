@@ -19,6 +19,8 @@ struct ReportingFigures {
     var databaseAfterIngest: Int
     var queries: HistoryQueries.Result
     var queryCPU: Duration?
+    /// What the machine's other processes used over the queries (neither the service nor the bench).
+    var othersDuringQueries: Duration?
     var memoryAfterQueries: ServiceUnderBench.Memory?
     var databaseAfterQueries: Int
     /// Starts of the service it took to have one online.
@@ -59,6 +61,7 @@ struct ReportingFigures {
         table.append(["service resident after ingestion (MB)", "", megabytes(memoryAfterIngest?.resident), ""])
         table.append(["database after ingestion (MB)", "", Format.megabytes(bytes: databaseAfterIngest), ""])
         table.append(["service CPU over the queries (s)", "", secondsOrDash(queryCPU), ""])
+        table.append(["other processes' CPU over the queries (s)", "", secondsOrDash(othersDuringQueries), ""])
         table.append(["service peak resident (MB)", "", megabytes(memoryAfterQueries?.peak), ""])
         table.append(["database after the queries (MB)", "", Format.megabytes(bytes: databaseAfterQueries), ""])
         return table
