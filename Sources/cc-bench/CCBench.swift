@@ -7,6 +7,6 @@ struct CCBench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "cc-bench",
         abstract: "Benchmarks of the contact-centre core, each against a raw baseline in the same run.",
-        subcommands: [MQTTBenchmark.self, StatusBenchmark.self, DispatchBenchmark.self, EndToEndBenchmark.self]
+        subcommands: [MQTTBenchmark.self, StatusBenchmark.self, DispatchBenchmark.self, EndToEndBenchmark.self, ReportingBenchmark.self]
     )
 }

@@ -3,7 +3,7 @@ import Foundation
 import Synchronization
 import TestSupport
 
-/// A service executable (`status-service`, `queue-service`) as a benchmark runs it: started
+/// A service executable (`status-service`, `queue-service`, `reporting-service`) as a benchmark runs it: started
 /// on a data directory, killed with SIGKILL and started again on the same directory, stopped
 /// with SIGTERM at the end. Its output goes to `logFile`.
 final class ServiceUnderBench {
@@ -106,8 +106,14 @@ final class ServiceUnderBench {
     /// The CPU time the process has used so far (user and system), from /proc/{pid}/stat; nil
     /// when it is not running.
     func cpuTime() -> Duration? {
-        guard let process, process.isRunning,
-            let text = try? String(contentsOfFile: "/proc/\(process.pid)/stat", encoding: .utf8),
+        guard let process, process.isRunning else { return nil }
+        return Self.cpuTime(of: process.pid)
+    }
+
+    /// The CPU time process `pid` has used so far (user and system), from /proc/{pid}/stat;
+    /// nil when there is no such process.
+    static func cpuTime(of pid: pid_t) -> Duration? {
+        guard let text = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
             let end = text.lastIndex(of: ")")
         else { return nil }
         // After "pid (comm)": state is field 3; utime and stime are fields 14 and 15.
@@ -115,6 +121,20 @@ final class ServiceUnderBench {
         guard fields.count > 13, let user = Int64(fields[11]), let system = Int64(fields[12]) else { return nil }
         let ticks = sysconf(Int32(_SC_CLK_TCK))
         return .milliseconds((user + system) * 1000 / Int64(max(ticks, 1)))
+    }
+
+    /// The CPU time every process on the machine has used since boot (user, nice, system, irq,
+    /// softirq, steal), from /proc/stat: minus the processes a benchmark knows, what others used.
+    static func machineCPUTime() -> Duration? {
+        guard let text = try? String(contentsOfFile: "/proc/stat", encoding: .utf8),
+            let line = text.split(separator: "\n").first(where: { $0.hasPrefix("cpu ") })
+        else { return nil }
+        let fields = line.split(separator: " ").dropFirst().compactMap { Int64($0) }
+        guard fields.count >= 8 else { return nil }
+        // user nice system idle iowait irq softirq steal: all but idle and iowait.
+        let busy = fields[0] + fields[1] + fields[2] + fields[5] + fields[6] + fields[7]
+        let ticks = sysconf(Int32(_SC_CLK_TCK))
+        return .milliseconds(busy * 1000 / Int64(max(ticks, 1)))
     }
 
     /// The end of the service's output, for an error message.
