@@ -54,7 +54,14 @@ struct HTTPProbe {
         var occurrences = 0
         var body: [UInt8]? = keepBody ? [] : nil
         var firstByte: Duration?
-        while contentLength.map({ bodyBytes < $0 }) ?? true {
+        var chunks: ChunkedDecoder?
+        // The body's bytes as they arrive (a chunked body without its framing).
+        func take(_ bytes: ArraySlice<UInt8>) {
+            bodyBytes += bytes.count
+            occurrences += bytes.reduce(0) { $0 + ($1 == count ? 1 : 0) }
+            body?.append(contentsOf: bytes)
+        }
+        while contentLength.map({ bodyBytes < $0 }) ?? true, chunks?.finished != true {
             let n = buffer.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
             if n < 0, errno == EINTR { continue }
             guard n >= 0 else { throw BenchmarkError("read from \(host):\(port): \(String(cString: strerror(errno)))") }
@@ -64,12 +71,22 @@ struct HTTPProbe {
                 // Still in the head: look for its end.
                 head.append(contentsOf: buffer[0..<n])
                 guard let end = Self.endOfHead(head) else { continue }
-                (status, contentLength) = try Self.parseHead(head[..<end])
+                let parsed = try Self.parseHead(head[..<end])
+                (status, contentLength) = (parsed.status, parsed.contentLength)
+                if parsed.chunked { chunks = ChunkedDecoder() }
                 let rest = Array(head[(end + 4)...])
                 head = []
-                bodyBytes += rest.count
-                occurrences += rest.reduce(0) { $0 + ($1 == count ? 1 : 0) }
-                body?.append(contentsOf: rest)
+                if var decoder = chunks {
+                    try decoder.feed(rest[...], take)
+                    chunks = decoder
+                } else {
+                    take(rest[...])
+                }
+                continue
+            }
+            if var decoder = chunks {
+                try decoder.feed(buffer[0..<n], take)
+                chunks = decoder
                 continue
             }
             bodyBytes += n
@@ -102,22 +119,21 @@ struct HTTPProbe {
         return nil
     }
 
-    private static func parseHead(_ bytes: ArraySlice<UInt8>) throws -> (status: Int, contentLength: Int?) {
+    private static func parseHead(_ bytes: ArraySlice<UInt8>) throws -> (status: Int, contentLength: Int?, chunked: Bool) {
         let lines = String(decoding: bytes, as: UTF8.self).split(separator: "\r\n")
         guard let first = lines.first, first.hasPrefix("HTTP/1."), let status = Int(first.split(separator: " ").dropFirst().first ?? "")
         else { throw BenchmarkError("not an HTTP response: \(lines.first ?? "")") }
         var contentLength: Int?
+        var chunked = false
         for line in lines.dropFirst() {
             let parts = line.split(separator: ":", maxSplits: 1)
             guard parts.count == 2 else { continue }
             let name = parts[0].lowercased()
             let value = parts[1].trimmingCharacters(in: .whitespaces)
             if name == "content-length" { contentLength = Int(value) }
-            if name == "transfer-encoding", value.lowercased().contains("chunked") {
-                throw BenchmarkError("chunked responses are not supported by the bench's HTTP client")
-            }
+            if name == "transfer-encoding", value.lowercased().contains("chunked") { chunked = true }
         }
-        return (status, contentLength)
+        return (status, contentLength, chunked)
     }
 
     private static func occurrences(of byte: UInt8, in bytes: UnsafeRawBufferPointer) -> Int {
@@ -129,5 +145,45 @@ struct HTTPProbe {
             cursor = UnsafeRawPointer(hit) + 1
         }
         return found
+    }
+}
+
+/// The framing of a chunked HTTP/1.1 body (`size CRLF data CRLF`… `0 CRLF CRLF`), removed as
+/// the bytes arrive; the data goes to the caller.
+private struct ChunkedDecoder {
+    /// Bytes of the current chunk's data still to come; nil while reading a size line.
+    private var remaining: Int?
+    private var line: [UInt8] = []
+    /// The CRLF after a chunk's data still to skip.
+    private var trailer = 0
+    private(set) var finished = false
+
+    mutating func feed(_ bytes: ArraySlice<UInt8>, _ take: (ArraySlice<UInt8>) -> Void) throws {
+        var index = bytes.startIndex
+        while index < bytes.endIndex, !finished {
+            if trailer > 0 {
+                trailer -= 1
+                index += 1
+            } else if let left = remaining {
+                let end = min(bytes.endIndex, index + left)
+                take(bytes[index..<end])
+                remaining = left - (end - index) == 0 ? nil : left - (end - index)
+                if remaining == nil { trailer = 2 }
+                index = end
+            } else {
+                let byte = bytes[index]
+                index += 1
+                guard byte == 10 else {
+                    if byte != 13 { line.append(byte) }
+                    continue
+                }
+                let text = String(decoding: line, as: UTF8.self).split(separator: ";").first ?? ""
+                line = []
+                guard let size = Int(text.trimmingCharacters(in: .whitespaces), radix: 16) else {
+                    throw BenchmarkError("a chunk size that is not hexadecimal: '\(text)'")
+                }
+                if size == 0 { finished = true } else { remaining = size }
+            }
+        }
     }
 }
