@@ -159,13 +159,7 @@ struct ReportingDay {
             var version = 0
 
             var status: AgentStatus {
-                let display: String =
-                    switch (activity, presence) {
-                    case (.idle, .ready): "available"
-                    case (.idle, .withdrawn): reason?.value ?? "withdrawn"
-                    case (.idle, .unavailable): "offline"
-                    default: activity.rawValue
-                    }
+                let display = AgentEvent.State(presence: presence, reason: reason, activity: activity).display
                 return AgentStatus(
                     agentId: agentId, presence: presence, reason: reason, activity: activity, callId: callId,
                     queueId: queueId, offerId: offerId, direction: activity == .idle ? nil : .queue,

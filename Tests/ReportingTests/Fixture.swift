@@ -63,13 +63,7 @@ struct Fixture {
         if status.activity != previous.activity || status.callId != previous.callId { status.activitySince = now }
         status.staffed = status.presence != .unavailable
         status.routable = status.presence == .ready && status.activity == .idle
-        status.display =
-            switch (status.activity, status.presence) {
-            case (.idle, .ready): "available"
-            case (.idle, .withdrawn): status.reason?.value ?? "withdrawn"
-            case (.idle, .unavailable): "offline"
-            default: status.activity.rawValue
-            }
+        status.display = AgentEvent.State(presence: status.presence, reason: status.reason, activity: status.activity).display
         statuses[agentId] = status
         return send(.agentStatus(status))
     }

@@ -115,3 +115,16 @@ public struct AgentEvent: Payload {
         queueId = try c.decodeIfPresent(QueueID.self, forKey: .queueId)
     }
 }
+
+extension AgentEvent.State {
+    /// The wall-board label of DESIGN section 2: the activity when not idle, else `available`
+    /// when ready, the reason when withdrawn, `offline` when unavailable.
+    public var display: String {
+        switch (activity, presence) {
+        case (.idle, .ready): "available"
+        case (.idle, .withdrawn): reason?.value ?? "withdrawn"
+        case (.idle, .unavailable): "offline"
+        default: activity.rawValue
+        }
+    }
+}
