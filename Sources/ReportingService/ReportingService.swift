@@ -254,25 +254,27 @@ private struct ReportingLoop {
         dirty.totals = dirty.totals || latest.totals
         guard synchronized, !dirty.isEmpty, ContinuousClock.now >= nextReport else { return }
         nextReport = .now + ReportingService.reportInterval
-        let now = Timestamp.now
         let mqtt = service.mqtt
         let codec = service.codec
+        // Every report once: the wall-boards' whole report, and from it the topics that changed.
+        let live = reporter.liveReport(at: .now)
+        let agents = Dictionary(uniqueKeysWithValues: live.agents.map { ($0.agentId, $0) })
+        let queues = Dictionary(uniqueKeysWithValues: live.queues.map { ($0.queueId, $0) })
         for agentId in dirty.agents.sorted() {
-            let payload = try reporter.agentReport(agentId).map { try codec.encode($0) } ?? []
+            let payload = try agents[agentId].map { try codec.encode($0) } ?? []
             try await mqtt.publish(Topic.reportAgent(agentId).name, payload: payload, retain: true)
         }
         for queueId in dirty.queues.sorted() {
-            let report = reporter.queueReport(queueId, at: now)
+            let report = queues[queueId]
             metrics.queue(queueId, report)
             try await mqtt.publish(Topic.reportQueue(queueId).name, payload: try report.map { try codec.encode($0) } ?? [], retain: true)
         }
-        let totals = reporter.totals(at: now)
-        metrics.totals(totals.figures)
+        metrics.totals(live.totals.figures)
         if dirty.totals {
-            try await mqtt.publish(Topic.reportTotals.name, payload: try codec.encode(totals), retain: true)
+            try await mqtt.publish(Topic.reportTotals.name, payload: try codec.encode(live.totals), retain: true)
         }
         dirty = Reporter.Dirty()
-        service.hub.publish(try codec.encode(reporter.liveReport(at: now)))
+        service.hub.publish(try codec.encode(live))
         metrics.liveClients(service.hub.listenerCount)
     }
 }
