@@ -251,6 +251,11 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .testTarget(
+            name: "ServiceKitTests",
+            dependencies: ["ServiceKit", .product(name: "GRDB", package: "GRDB.swift")],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
             name: "AgentStateTests",
             dependencies: ["AgentState", "Messages", "TestLiterals"],
             swiftSettings: swiftSettings

@@ -21,7 +21,9 @@ public final class ServiceDatabase: Sendable {
     private let checkpointer: DatabaseQueue
     private let lockDescriptor: Int32
     private let tally = WriteTally()
-    private let path: String
+    /// The database file.
+    public let path: String
+    public let durability: Durability
 
     /// Rows written after which the log is checkpointed.
     public static let checkpointRows = 4_000
@@ -45,6 +47,7 @@ public final class ServiceDatabase: Sendable {
         }
         lockDescriptor = descriptor
         path = directory + "/" + file
+        self.durability = durability
         // The service's connection keeps its working set in memory (64 MiB holds far more
         // than 50k agents); neither connection checkpoints by itself. A second process on
         // the directory was refused above by the lock, with its own clear message.

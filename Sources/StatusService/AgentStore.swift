@@ -31,22 +31,56 @@ public final class AgentStore: Sendable {
 
     private let storage: ServiceDatabase
     private let database: DatabaseQueue
-    /// Where each applied command's row is: the table is written in arrival order (its pages
-    /// are appended, never split at random), and found by this in-memory index of
-    /// hash(agent id, command id) → row id, rebuilt from the table when the store opens.
-    private let commandRows = Mutex<[Int: Int64]>([:])
+    private let journal: Journal
+    /// Reads repeated commands' replies without waiting for the journal's writer (WAL readers
+    /// see the last commit and never wait for the writer).
+    private let replyReader: DatabaseQueue
+    private let commands = Mutex(CommandIndex())
 
-    /// Opens (creating when needed) `status.sqlite` in `directory`. Only one process may use
-    /// it at a time: a second one fails to open it.
+    /// Where each applied command's reply is. The table is written in arrival order (its
+    /// pages are appended, never split at random), with row ids the store assigns, and found
+    /// by an in-memory index of hash(agent id, command id) → row id, rebuilt when the store
+    /// opens. Replies the journal holds and SQLite not yet are kept here until it does.
+    private struct CommandIndex {
+        var rows: [Int: Int64] = [:]
+        var nextRow: Int64 = 1
+        var unstored: [CommandKey: [UInt8]] = [:]
+    }
+
+    private struct CommandKey: Hashable {
+        var agentId: String
+        var commandId: String
+    }
+
+    /// The SQL of the journal's batches, by index.
+    private enum Statement: Int, CaseIterable {
+        case upsertAgent, insertCommand
+
+        var sql: String {
+            switch self {
+            case .upsertAgent: "INSERT OR REPLACE INTO agent VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+            case .insertCommand: "INSERT INTO appliedCommand (id, agentId, commandId, reply, appliedAt) VALUES (?, ?, ?, ?, ?)"
+            }
+        }
+    }
+
+    /// Opens (creating when needed) `status.sqlite` in `directory`, and stores what its
+    /// journal holds. Only one process may use it at a time: a second one fails to open it.
     public init(directory: String, durability: Durability = .processCrash) throws {
         storage = try ServiceDatabase(directory: directory, file: "status.sqlite", durability: durability, migrator: Self.migrator)
         database = storage.queue
-        let rows = try database.read { db in
-            try Row.fetchCursor(db, sql: "SELECT id, agentId, commandId FROM appliedCommand").map { row in
-                (Self.key(row["agentId"], row["commandId"]), row["id"] as Int64)
-            }.reduce(into: [Int: Int64]()) { $0[$1.0] = $1.1 }
+        journal = try Journal(database: storage, statements: Statement.allCases.map(\.sql))
+        replyReader = try storage.makeReader()
+        var index = CommandIndex()
+        try database.read { db in
+            let rows = try Row.fetchCursor(db, sql: "SELECT id, agentId, commandId FROM appliedCommand")
+            while let row = try rows.next() {
+                let id: Int64 = row["id"]
+                index.rows[Self.key(row["agentId"], row["commandId"])] = id
+                index.nextRow = max(index.nextRow, id + 1)
+            }
         }
-        commandRows.withLock { $0 = rows }
+        commands.withLock { $0 = index }
     }
 
     private static func key(_ agentId: String, _ commandId: String) -> Int {
@@ -122,41 +156,50 @@ public final class AgentStore: Sendable {
         }
     }
 
-    /// Writes `records` and `commands` in one transaction.
-    ///
-    /// The write runs on the database's own thread; the caller's executor (the MQTT network
-    /// thread, for the service) is free meanwhile to read and write the socket.
-    public func save(records: [AgentRecord], commands: [AppliedCommand]) async throws {
-        guard !records.isEmpty || !commands.isEmpty else { return }
-        defer { storage.noteWritten(rows: records.count + commands.count) }
-        try await database.write { db in
-            let upsert = try db.cachedStatement(sql: """
-                INSERT OR REPLACE INTO agent VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                """)
-            for record in records {
-                try upsert.execute(arguments: record.databaseArguments)
-            }
-            let remember = try db.cachedStatement(
-                sql: "INSERT INTO appliedCommand (agentId, commandId, reply, appliedAt) VALUES (?, ?, ?, ?)")
-            var added: [(Int, Int64)] = []
-            for command in commands {
-                try remember.execute(arguments: [
-                    command.agentId.value, command.commandId.value, Data(command.reply), command.at.millisecondsSinceEpoch,
+    /// Writes `records` and `commands` to the journal (one `write()`), so they survive the
+    /// process when this returns; SQLite is written behind it, in one transaction per group
+    /// of batches (``Journal``).
+    public func save(records: [AgentRecord], commands applied: [AppliedCommand]) async throws {
+        var batch = JournalBatch()
+        for record in records { batch.add(Statement.upsertAgent.rawValue, record.databaseValues) }
+        let keys = commands.withLock { index in
+            applied.map { command in
+                let id = index.nextRow
+                index.nextRow += 1
+                batch.add(Statement.insertCommand.rawValue, [
+                    id.databaseValue, command.agentId.value.databaseValue, command.commandId.value.databaseValue,
+                    Data(command.reply).databaseValue, command.at.millisecondsSinceEpoch.databaseValue,
                 ])
-                added.append((Self.key(command.agentId.value, command.commandId.value), db.lastInsertedRowID))
-            }
-            // Indexed once the rows are written; a rolled-back transaction throws before this.
-            commandRows.withLock { rows in
-                for (key, id) in added { rows[key] = id }
+                let key = CommandKey(agentId: command.agentId.value, commandId: command.commandId.value)
+                index.rows[Self.key(key.agentId, key.commandId)] = id
+                index.unstored[key] = command.reply
+                return key
             }
         }
+        try await journal.commit(batch) { [self] in
+            guard !keys.isEmpty else { return }
+            commands.withLock { index in
+                for key in keys { index.unstored[key] = nil }
+            }
+        }
+    }
+
+    /// Returns once SQLite holds every batch saved so far (the journal is replayed at the
+    /// next start anyway; a clean stop waits, so the database alone is complete).
+    public func waitUntilStored() async throws {
+        try await journal.waitUntilStored()
     }
 
     /// The reply given to `commandId` for `agentId`, when that command was applied.
     public func reply(to commandId: CommandID, of agentId: AgentID) throws -> [UInt8]? {
         // Most commands are new: the in-memory index says so without reading the database.
-        guard let id = commandRows.withLock({ $0[Self.key(agentId.value, commandId.value)] }) else { return nil }
-        return try database.inDatabase { db in
+        let (unstored, row) = commands.withLock { index in
+            (index.unstored[CommandKey(agentId: agentId.value, commandId: commandId.value)],
+             index.rows[Self.key(agentId.value, commandId.value)])
+        }
+        if let unstored { return unstored }
+        guard let id = row else { return nil }
+        return try replyReader.read { db in
             let statement = try db.cachedStatement(sql: "SELECT agentId, commandId, reply FROM appliedCommand WHERE id = ?")
             guard let row = try Row.fetchOne(statement, arguments: [id]),
                 row["agentId"] == agentId.value, row["commandId"] == commandId.value
@@ -168,15 +211,17 @@ public final class AgentStore: Sendable {
     /// Forgets command replies applied before `cutoff`; returns how many. The rows are in
     /// arrival order, so this reads only the rows it deletes (and one more).
     @discardableResult
-    public func forgetCommands(appliedBefore cutoff: Timestamp) throws -> Int {
-        let (deleted, firstKept) = try database.write { db -> (Int, Int64) in
+    public func forgetCommands(appliedBefore cutoff: Timestamp) async throws -> Int {
+        // The rows to look at are SQLite's: first let it hold every command saved so far.
+        try await journal.waitUntilStored()
+        let (deleted, firstKept) = try await database.write { db -> (Int, Int64) in
             let firstKept = try Int64.fetchOne(
                 db, sql: "SELECT id FROM appliedCommand WHERE appliedAt >= ? ORDER BY id LIMIT 1",
                 arguments: [cutoff.millisecondsSinceEpoch]) ?? Int64.max
             try db.execute(sql: "DELETE FROM appliedCommand WHERE id < ?", arguments: [firstKept])
             return (db.changesCount, firstKept)
         }
-        if deleted > 0 { commandRows.withLock { rows in rows = rows.filter { $0.value >= firstKept } } }
+        if deleted > 0 { commands.withLock { index in index.rows = index.rows.filter { $0.value >= firstKept } } }
         return deleted
     }
 }
@@ -187,8 +232,8 @@ struct CorruptRecord: Error, CustomStringConvertible {
 }
 
 extension AgentRecord {
-    fileprivate var databaseArguments: StatementArguments {
-        [
+    fileprivate var databaseValues: [DatabaseValue] {
+        let values: [(any DatabaseValueConvertible)?] = [
             agentId.value, presence.rawValue, reason?.value, since.millisecondsSinceEpoch,
             activity.rawValue, activitySince.millisecondsSinceEpoch, activityUntil?.millisecondsSinceEpoch,
             call?.callId.value, call?.direction.rawValue, call?.queueId?.value, call?.offerId?.value,
@@ -196,6 +241,7 @@ extension AgentRecord {
             connected, clientId?.value, disconnectDeadline?.millisecondsSinceEpoch, missedOffers, version,
             endedCallIds.map(\.value).joined(separator: " "), grantedRequestIds.map(\.value).joined(separator: " "),
         ]
+        return values.map { $0?.databaseValue ?? .null }
     }
 
     fileprivate init(row: Row) throws {

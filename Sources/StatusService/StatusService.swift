@@ -51,7 +51,7 @@ public final class StatusService: Service {
         let records = try store.loadAgents()
         let machine = AgentStateMachine(settings: rules, agents: records)
         logger.info("loaded agents", metadata: ["agents": "\(records.count)"])
-        try forgetOldCommands(at: .now)
+        try await forgetOldCommands(at: .now)
 
         // The broker handles one client's packets in order: once the catalogue's PUBACK is in,
         // the SUBSCRIBE sent on connecting has been handled too, so `online` means subscribed.
@@ -72,6 +72,8 @@ public final class StatusService: Service {
                 }
             }
         }
+        // The journal would be stored at the next start; a clean stop leaves the database complete.
+        try await store.waitUntilStored()
         // QoS 0: written before the clean DISCONNECT when connected, dropped at once when not,
         // so a stop during a broker outage does not wait for a reconnection.
         try? await mqtt.publish(
@@ -80,8 +82,8 @@ public final class StatusService: Service {
     }
 
     /// Forgets the replies of commands applied longer ago than ``commandMemoryMs``.
-    fileprivate func forgetOldCommands(at now: Timestamp) throws {
-        try store.forgetCommands(appliedBefore: now.advanced(byMilliseconds: -Self.commandMemoryMs))
+    fileprivate func forgetOldCommands(at now: Timestamp) async throws {
+        try await store.forgetCommands(appliedBefore: now.advanced(byMilliseconds: -Self.commandMemoryMs))
     }
 }
 
@@ -152,7 +154,7 @@ private struct StatusLoop {
         try await flush()
         if now >= nextPrune {
             nextPrune = now.advanced(byMilliseconds: 3_600_000)
-            try service.forgetOldCommands(at: now)
+            try await service.forgetOldCommands(at: now)
         }
     }
 

@@ -40,6 +40,7 @@ struct AgentStoreTests {
             do {
                 let store = try AgentStore(directory: directory)
                 try await store.save(records: [Self.record, idle], commands: [command])
+                try await store.waitUntilStored()
             }
             let reopened = try AgentStore(directory: directory)
             let loaded = try reopened.loadAgents().sorted { $0.agentId < $1.agentId }
@@ -58,8 +59,8 @@ struct AgentStoreTests {
                 commands: [.init(agentId: try AgentID("a1"), commandId: try CommandID("cmd-1"), reply: [1, 2, 3], at: at)])
             #expect(try store.reply(to: try CommandID("cmd-1"), of: try AgentID("a1")) == [1, 2, 3])
             #expect(try store.reply(to: try CommandID("cmd-1"), of: try AgentID("a2")) == nil)
-            #expect(try store.forgetCommands(appliedBefore: at) == 0)
-            #expect(try store.forgetCommands(appliedBefore: at.advanced(byMilliseconds: 1)) == 1)
+            #expect(try await store.forgetCommands(appliedBefore: at) == 0)
+            #expect(try await store.forgetCommands(appliedBefore: at.advanced(byMilliseconds: 1)) == 1)
             #expect(try store.reply(to: try CommandID("cmd-1"), of: try AgentID("a1")) == nil)
         }
     }

@@ -1,0 +1,310 @@
+import Foundation
+import GRDB
+import Synchronization
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// A write-ahead journal in front of a ``ServiceDatabase``: what a service must have on
+/// disk before it publishes costs one `write()` on the caller's thread, and SQLite is
+/// written behind it.
+///
+/// ``commit(_:whenStored:)`` appends the batch to the journal file (`FILE.redo` beside the
+/// database) and returns; with ``Durability/powerLoss`` it also syncs the file. The
+/// database's own thread then runs the statements of every batch waiting, in order, in one
+/// transaction that also records the last batch's sequence number. When SQLite holds every
+/// entry and the file has grown past `emptyAtBytes` (4 MiB), the next commit empties it.
+///
+/// At open, the entries SQLite does not hold yet (the process died first) are written into
+/// it, in one transaction, before the store reads anything; a torn last entry (a power loss
+/// during its write, before its commit returned) is dropped: it was never published.
+///
+/// Entry layout: the body's length (UInt32), its FNV-1a 64-bit checksum (UInt64), then the
+/// body: the sequence number (UInt64) and the ``JournalBatch``. Integers are little-endian.
+public final class Journal: Sendable {
+    /// Once SQLite holds every entry, a file larger than this is emptied.
+    private let emptyAtBytes: Int
+    /// Batches waiting for SQLite after which ``commit(_:whenStored:)`` waits for it.
+    public static let maximumWaitingBatches = 256
+
+    private let database: ServiceDatabase
+    private let statements: [String]
+    private let descriptor: Int32
+    private let syncEveryCommit: Bool
+    private let state: Mutex<State>
+    private let wake = DispatchSemaphore(value: 0)
+
+    private struct Waiting: Sendable {
+        var sequence: UInt64
+        var batch: JournalBatch
+        var whenStored: (@Sendable () -> Void)?
+    }
+
+    private struct State {
+        var size: Int
+        var lastSequence: UInt64
+        var storedSequence: UInt64
+        var waiting: [Waiting] = []
+        /// The writer thread waits for `wake`; a commit signals it.
+        var writerIdle = false
+        var failure: JournalError?
+        var storedWaiters: [(sequence: UInt64, continuation: CheckedContinuation<Void, any Error>)] = []
+    }
+
+    /// Opens (creating when needed) the journal of `database`, and writes into the database
+    /// the entries it does not hold yet. `statements` is the store's list of SQL statements
+    /// that batches refer to by index; it may grow at the end, never change order.
+    public init(database: ServiceDatabase, statements: [String], emptyAtBytes: Int = 4 << 20) throws {
+        self.database = database
+        self.emptyAtBytes = emptyAtBytes
+        self.statements = statements
+        syncEveryCommit = database.durability == .powerLoss
+        let path = database.path + ".redo"
+        descriptor = open(path, O_RDWR | O_CREAT | O_APPEND | O_CLOEXEC, 0o644)
+        guard descriptor >= 0 else {
+            throw StartupError("cannot open '\(path)': \(String(cString: strerror(errno)))")
+        }
+        do {
+            let stored = try database.queue.write { db -> UInt64 in
+                try db.execute(sql: """
+                    CREATE TABLE IF NOT EXISTS journalMark (
+                        id INTEGER PRIMARY KEY CHECK (id = 0), sequence INTEGER NOT NULL);
+                    INSERT OR IGNORE INTO journalMark VALUES (0, 0);
+                    """)
+                return UInt64(try Int64.fetchOne(db, sql: "SELECT sequence FROM journalMark") ?? 0)
+            }
+            let entries = try Self.readEntries(descriptor, path: path)
+            let unstored = entries.filter { $0.sequence > stored }
+            if let last = unstored.last {
+                try database.queue.write { db in
+                    try Self.store(unstored.map(\.batch), through: last.sequence, statements: statements, db)
+                }
+            }
+            // SQLite holds everything now: the file starts again empty.
+            guard ftruncate(descriptor, 0) == 0 else { throw JournalError("cannot empty", path: path) }
+            let last = max(stored, entries.last?.sequence ?? 0)
+            state = Mutex(State(size: 0, lastSequence: last, storedSequence: last))
+        } catch {
+            close(descriptor)
+            throw error
+        }
+        let thread = Thread { [weak self, wake] in
+            Self.lowerPriority()
+            // The journal is held only while storing, never while waiting, so that it can go.
+            while let idle = self.map({ journal in
+                journal.storeWaiting()
+                return journal.markIdle()
+            }) {
+                if idle { wake.wait() }
+            }
+        }
+        thread.name = "journal-writer"
+        thread.start()
+    }
+
+    deinit {
+        // The writer thread holds no reference while it waits: store what is left here.
+        storeWaiting()
+        wake.signal()
+        close(descriptor)
+    }
+
+    /// Appends `batch` to the journal, so it survives the process from now on, and hands it
+    /// to the writer thread. `whenStored` runs on that thread once SQLite holds it.
+    ///
+    /// Suspends only when ``maximumWaitingBatches`` wait for SQLite already. Throws
+    /// ``JournalError`` when the file cannot be written or an earlier batch could not be
+    /// stored: the service must stop (what the journal holds is stored at the next start).
+    public func commit(_ batch: JournalBatch, whenStored: (@Sendable () -> Void)? = nil) async throws {
+        guard !batch.isEmpty else {
+            whenStored?()
+            return
+        }
+        let (sequence, wakeWriter, backlog) = try state.withLock { state throws(JournalError) in
+            if let failure = state.failure { throw failure }
+            if state.size >= emptyAtBytes, state.storedSequence == state.lastSequence {
+                guard ftruncate(descriptor, 0) == 0 else { throw JournalError("cannot empty", path: database.path + ".redo") }
+                state.size = 0
+            }
+            let sequence = state.lastSequence + 1
+            let entry = Self.entry(sequence, batch)
+            try append(entry)
+            state.size += entry.count
+            state.lastSequence = sequence
+            state.waiting.append(Waiting(sequence: sequence, batch: batch, whenStored: whenStored))
+            defer { state.writerIdle = false }
+            return (sequence, state.writerIdle, state.waiting.count)
+        }
+        if wakeWriter { wake.signal() }
+        if backlog >= Self.maximumWaitingBatches { try await waitUntilStored(through: sequence) }
+    }
+
+    /// Returns once SQLite holds every batch committed so far.
+    public func waitUntilStored() async throws {
+        try await waitUntilStored(through: state.withLock { $0.lastSequence })
+    }
+
+    private func waitUntilStored(through sequence: UInt64) async throws {
+        try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
+            let outcome = state.withLock { state -> Result<Void, JournalError>? in
+                if let failure = state.failure { return .failure(failure) }
+                if state.storedSequence >= sequence { return .success(()) }
+                state.storedWaiters.append((sequence, continuation))
+                return nil
+            }
+            if let outcome { continuation.resume(with: outcome) }
+        }
+    }
+
+    // MARK: Behind: SQLite
+
+    /// The writer thread gives way to every other thread of the machine (`SCHED_IDLE`), so
+    /// that storing never delays the messages on their way: it runs when a core is free,
+    /// and a batch that waits is stored with the next ones, in the same transaction.
+    private static func lowerPriority() {
+        var parameters = sched_param()
+        parameters.sched_priority = 0
+        let schedIdle: Int32 = 5  // SCHED_IDLE, which Glibc's Swift overlay does not import
+        _ = sched_setscheduler(0, schedIdle, &parameters)
+    }
+
+    /// Whether the writer may wait: nothing waits to be stored (or storing failed). A commit
+    /// after this wakes it.
+    private func markIdle() -> Bool {
+        state.withLock { state in
+            state.writerIdle = state.waiting.isEmpty || state.failure != nil
+            return state.writerIdle
+        }
+    }
+
+    /// Stores every batch waiting, in one transaction.
+    private func storeWaiting() {
+        let taken = state.withLock { state in
+            defer { state.waiting = [] }
+            return state.failure == nil ? state.waiting : []
+        }
+        guard let last = taken.last else { return }
+        let outcome: Result<Void, JournalError>
+        do {
+            try database.queue.inTransaction { db in
+                try Self.store(taken.map(\.batch), through: last.sequence, statements: statements, db)
+                return .commit
+            }
+            database.noteWritten(rows: taken.reduce(0) { $0 + $1.batch.statements.count })
+            for batch in taken { batch.whenStored?() }
+            outcome = .success(())
+        } catch {
+            outcome = .failure(JournalError("cannot store batches in \(database.path): \(error)"))
+        }
+        let resumed = state.withLock { state in
+            switch outcome {
+            case .success: state.storedSequence = last.sequence
+            case .failure(let failure): state.failure = failure
+            }
+            let resumed = state.storedWaiters.filter { outcome.isFailure || $0.sequence <= last.sequence }
+            state.storedWaiters.removeAll { outcome.isFailure || $0.sequence <= last.sequence }
+            return resumed.map(\.continuation)
+        }
+        for continuation in resumed { continuation.resume(with: outcome.mapError { $0 as any Error }) }
+    }
+
+    private static func store(_ batches: [JournalBatch], through sequence: UInt64, statements: [String], _ db: Database) throws {
+        for batch in batches {
+            for statement in batch.statements {
+                guard statement.index < statements.count else {
+                    throw JournalError("a journal entry names statement \(statement.index), and the store has \(statements.count)")
+                }
+                try db.cachedStatement(sql: statements[statement.index]).execute(arguments: StatementArguments(statement.arguments))
+            }
+        }
+        try db.execute(sql: "UPDATE journalMark SET sequence = ?", arguments: [Int64(sequence)])
+    }
+
+    // MARK: The file
+
+    private static func entry(_ sequence: UInt64, _ batch: JournalBatch) -> [UInt8] {
+        var body: [UInt8] = []
+        body.reserveCapacity(512)
+        body.appendInteger(sequence)
+        batch.write(to: &body)
+        var entry: [UInt8] = []
+        entry.reserveCapacity(body.count + 12)
+        entry.appendInteger(UInt32(body.count))
+        entry.appendInteger(checksum(body[...]))
+        entry += body
+        return entry
+    }
+
+    /// Writes `entry` at the end of the file (and syncs it, for power-loss durability).
+    private func append(_ entry: [UInt8]) throws(JournalError) {
+        var written = 0
+        while written < entry.count {
+            let result = entry.withUnsafeBytes { write(descriptor, $0.baseAddress! + written, entry.count - written) }
+            if result < 0 {
+                if errno == EINTR { continue }
+                throw JournalError("cannot write", path: database.path + ".redo")
+            }
+            written += result
+        }
+        if syncEveryCommit, fdatasync(descriptor) != 0 {
+            throw JournalError("cannot sync", path: database.path + ".redo")
+        }
+    }
+
+    /// The whole entries of the file, in order; stops at the first that is cut short or
+    /// does not match its checksum.
+    private static func readEntries(_ descriptor: Int32, path: String) throws -> [(sequence: UInt64, batch: JournalBatch)] {
+        var contents: [UInt8] = []
+        var chunk = [UInt8](repeating: 0, count: 1 << 16)
+        while true {
+            let count = chunk.withUnsafeMutableBytes { pread(descriptor, $0.baseAddress, $0.count, off_t(contents.count)) }
+            if count < 0 {
+                if errno == EINTR { continue }
+                throw JournalError("cannot read", path: path)
+            }
+            if count == 0 { break }
+            contents += chunk[0..<count]
+        }
+        var entries: [(sequence: UInt64, batch: JournalBatch)] = []
+        var reader = ByteReader(contents[...])
+        while let length = reader.integer(UInt32.self), let sum = reader.integer(UInt64.self),
+            let body = reader.bytes(Int(length)), checksum(body) == sum
+        {
+            var bodyReader = ByteReader(body)
+            guard let sequence = bodyReader.integer(UInt64.self), let batch = JournalBatch(reading: &bodyReader),
+                bodyReader.isAtEnd
+            else { break }
+            entries.append((sequence, batch))
+        }
+        return entries
+    }
+
+    /// FNV-1a, 64 bits: enough to tell a whole entry from a torn one.
+    static func checksum(_ bytes: ArraySlice<UInt8>) -> UInt64 {
+        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+        for byte in bytes {
+            hash ^= UInt64(byte)
+            hash &*= 0x100_0000_01b3
+        }
+        return hash
+    }
+}
+
+/// The journal cannot be written, read or stored: the service stops.
+public struct JournalError: Error, CustomStringConvertible {
+    public var description: String
+
+    init(_ description: String) {
+        self.description = description
+    }
+
+    init(_ what: String, path: String) {
+        self.description = "\(what) the journal '\(path)': \(String(cString: strerror(errno)))"
+    }
+}
+
+extension Result {
+    fileprivate var isFailure: Bool {
+        if case .failure = self { true } else { false }
+    }
+}
