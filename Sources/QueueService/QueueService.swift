@@ -146,6 +146,7 @@ private struct QueueLoop {
         }
         try await flush(force: true)
         if let published { try await service.store.clearOutbox(through: published) }
+        try await service.store.waitUntilStored()
     }
 
     /// How long the next batch may wait: until the next timer or queue state is due.
@@ -183,7 +184,7 @@ private struct QueueLoop {
             let cutoff = now.advanced(byMilliseconds: -dispatcher.settings.finishedMemoryMs)
             dispatcher.forgetFinished(before: cutoff)
             dispatcher.forgetConnected(answeredBefore: now.advanced(byMilliseconds: -QueueService.connectedMemoryMs))
-            try service.store.forgetFinished(before: cutoff)
+            try await service.store.forgetFinished(before: cutoff)
         }
     }
 
