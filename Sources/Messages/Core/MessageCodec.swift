@@ -9,8 +9,9 @@ import Foundation
 /// ```
 ///
 /// Decoding first rejects payloads larger than ``maxPayloadBytes`` without reading
-/// them, then decodes; every failure is a ``MessageError`` whose message names the
-/// field. Unknown fields are ignored. Encoding writes keys sorted, `/` unescaped,
+/// them, then decodes (the payloads of every message by hand, see ``FlatDecodable``, the
+/// others and every failure with `JSONDecoder`); every failure is a ``MessageError`` whose
+/// message names the field. Unknown fields are ignored. Encoding writes keys sorted, `/` unescaped,
 /// and times as RFC 3339 UTC with milliseconds.
 public struct MessageCodec: Sendable {
     /// DESIGN's default `--max-payload-bytes`.
@@ -37,6 +38,20 @@ public struct MessageCodec: Sendable {
         guard !bytes.isEmpty else {
             throw MessageError(.emptyPayload, "payload is empty, expected a JSON object (\(P.schemaName))")
         }
+        // The payloads of every message are read by hand when they can be (same value).
+        if let flat = P.self as? any FlatDecodable.Type,
+            let value = bytes.withContiguousStorageIfAvailable({ bytes in FlatJSON(bytes).flatMap { flat.init(flat: $0) } }),
+            let payload = value as? P
+        {
+            return payload
+        }
+        return try decodeWithFoundation(P.self, from: bytes)
+    }
+
+    /// Decodes with `JSONDecoder` (after the size checks of ``decode(_:from:)``): what
+    /// ``decode(_:from:)`` does for every payload but the hot ones, and for those whenever
+    /// the hand-written reading gives way; the tests compare the two.
+    public func decodeWithFoundation<P: Payload>(_ type: P.Type, from bytes: some Collection<UInt8>) throws(MessageError) -> P {
         do {
             return try JSONDecoder().decode(P.self, from: Data(bytes))
         } catch let error as MessageError {
