@@ -24,8 +24,9 @@ import Glibc
 public final class Journal: Sendable {
     /// Once SQLite holds every entry, a file larger than this is emptied.
     private let emptyAtBytes: Int
-    /// Batches waiting for SQLite after which ``commit(_:whenStored:)`` waits for it.
-    public static let maximumWaitingBatches = 256
+    /// Statements waiting for SQLite after which ``commit(_:whenStored:)`` waits for it
+    /// (about 1 KiB of memory each).
+    public static let maximumWaitingStatements = 16_384
 
     private let database: ServiceDatabase
     private let statements: [String]
@@ -45,6 +46,7 @@ public final class Journal: Sendable {
         var lastSequence: UInt64
         var storedSequence: UInt64
         var waiting: [Waiting] = []
+        var waitingStatements = 0
         /// The writer thread waits for `wake`; a commit signals it.
         var writerIdle = false
         var failure: JournalError?
@@ -112,7 +114,7 @@ public final class Journal: Sendable {
     /// Appends `batch` to the journal, so it survives the process from now on, and hands it
     /// to the writer thread. `whenStored` runs on that thread once SQLite holds it.
     ///
-    /// Suspends only when ``maximumWaitingBatches`` wait for SQLite already. Throws
+    /// Suspends only when ``maximumWaitingStatements`` wait for SQLite already. Throws
     /// ``JournalError`` when the file cannot be written or an earlier batch could not be
     /// stored: the service must stop (what the journal holds is stored at the next start).
     public func commit(_ batch: JournalBatch, whenStored: (@Sendable () -> Void)? = nil) async throws {
@@ -132,11 +134,12 @@ public final class Journal: Sendable {
             state.size += entry.count
             state.lastSequence = sequence
             state.waiting.append(Waiting(sequence: sequence, batch: batch, whenStored: whenStored))
+            state.waitingStatements += batch.statements.count
             defer { state.writerIdle = false }
-            return (sequence, state.writerIdle, state.waiting.count)
+            return (sequence, state.writerIdle, state.waitingStatements)
         }
         if wakeWriter { wake.signal() }
-        if backlog >= Self.maximumWaitingBatches { try await waitUntilStored(through: sequence) }
+        if backlog >= Self.maximumWaitingStatements { try await waitUntilStored(through: sequence) }
     }
 
     /// Returns once SQLite holds every batch committed so far.
@@ -180,7 +183,10 @@ public final class Journal: Sendable {
     /// Stores every batch waiting, in one transaction.
     private func storeWaiting() {
         let taken = state.withLock { state in
-            defer { state.waiting = [] }
+            defer {
+                state.waiting = []
+                state.waitingStatements = 0
+            }
             return state.failure == nil ? state.waiting : []
         }
         guard let last = taken.last else { return }
