@@ -239,7 +239,7 @@ extension AgentRecord {
             call?.callId.value, call?.direction.rawValue, call?.queueId?.value, call?.offerId?.value,
             call?.wrapUpMs, call?.maxNoAnswer, call?.declineWithdraws,
             connected, clientId?.value, disconnectDeadline?.millisecondsSinceEpoch, missedOffers, version,
-            endedCallIds.map(\.value).joined(separator: " "), grantedRequestIds.map(\.value).joined(separator: " "),
+            endedCallIds.map { $0.value }.joined(separator: " "), grantedRequestIds.map { $0.value }.joined(separator: " "),
         ]
         return values.map { $0?.databaseValue ?? .null }
     }

@@ -65,13 +65,13 @@ struct JSONWriter {
 
     mutating func bool(_ value: Bool) {
         separate()
-        bytes.append(contentsOf: value ? Array("true".utf8) : Array("false".utf8))
+        (value ? "true" : "false" as StaticString).withUTF8Buffer { bytes.append(contentsOf: $0) }
         needsComma = true
     }
 
     mutating func null() {
         separate()
-        bytes.append(contentsOf: Array("null".utf8))
+        ("null" as StaticString).withUTF8Buffer { bytes.append(contentsOf: $0) }
         needsComma = true
     }
 
@@ -80,7 +80,11 @@ struct JSONWriter {
         guard Timestamp.writable.contains(value.millisecondsSinceEpoch) else {
             throw MessageError(.invalidField, "\(value) is outside the years 0000–9999")
         }
-        string(value.description)
+        separate()
+        bytes.append(UInt8(ascii: "\""))
+        value.writeRFC3339(to: &bytes)
+        bytes.append(UInt8(ascii: "\""))
+        needsComma = true
     }
 
     mutating func timestamp(_ value: Timestamp?) throws(MessageError) {

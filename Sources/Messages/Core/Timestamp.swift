@@ -90,11 +90,41 @@ public struct Timestamp: Hashable, Comparable, Sendable, Codable, CustomStringCo
 
     /// RFC 3339 in UTC with milliseconds, e.g. `2026-11-23T19:52:59.123Z`.
     public var description: String {
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(24)
+        writeRFC3339(to: &bytes)
+        return String(decoding: bytes, as: UTF8.self)
+    }
+
+    /// Appends ``description``'s text (years outside 0000–9999 with as many digits as they
+    /// need, and a sign).
+    func writeRFC3339(to bytes: inout [UInt8]) {
         let (days, msOfDay) = millisecondsSinceEpoch.floorDivided(by: 86_400_000)
         let (year, month, day) = Self.civil(fromDays: days)
         let ms = Int(msOfDay)
-        return "\(pad(year, 4))-\(pad(month, 2))-\(pad(day, 2))T"
-            + "\(pad(ms / 3_600_000, 2)):\(pad(ms / 60_000 % 60, 2)):\(pad(ms / 1000 % 60, 2)).\(pad(ms % 1000, 3))Z"
+        func digits(_ value: Int, _ width: Int) {
+            var divisor = 1
+            for _ in 1..<width { divisor *= 10 }
+            guard value >= 0, value < divisor * 10 else { return bytes.append(contentsOf: String(value).utf8) }
+            while divisor > 0 {
+                bytes.append(UInt8(ascii: "0") + UInt8(value / divisor % 10))
+                divisor /= 10
+            }
+        }
+        digits(year, 4)
+        bytes.append(UInt8(ascii: "-"))
+        digits(month, 2)
+        bytes.append(UInt8(ascii: "-"))
+        digits(day, 2)
+        bytes.append(UInt8(ascii: "T"))
+        digits(ms / 3_600_000, 2)
+        bytes.append(UInt8(ascii: ":"))
+        digits(ms / 60_000 % 60, 2)
+        bytes.append(UInt8(ascii: ":"))
+        digits(ms / 1000 % 60, 2)
+        bytes.append(UInt8(ascii: "."))
+        digits(ms % 1000, 3)
+        bytes.append(UInt8(ascii: "Z"))
     }
 
     private static func problem(_ text: String) -> String {
@@ -187,11 +217,6 @@ public struct Timestamp: Hashable, Comparable, Sendable, Codable, CustomStringCo
         let result = seconds * 1000 + Int64(milliseconds)
         return writable.contains(result) ? result : nil
     }
-}
-
-private func pad(_ value: Int, _ width: Int) -> String {
-    let digits = String(value)
-    return digits.count >= width ? digits : String(repeating: "0", count: width - digits.count) + digits
 }
 
 extension Int64 {
