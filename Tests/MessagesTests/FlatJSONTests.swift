@@ -34,10 +34,11 @@ struct FlatJSONTests {
         return examples
     }
 
-    @Test("the six payloads of every message are read by hand")
+    @Test("the seven payloads of every message are read by hand")
     func types() {
         #expect(Set(handReadTypes.map { $0.schemaName }) == [
             "agent-status", "agent-command", "reserve-request", "release-request", "call-event", "queue-event",
+            "enqueue-request",
         ])
     }
 

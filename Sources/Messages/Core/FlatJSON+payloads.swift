@@ -86,3 +86,25 @@ extension QueueEvent: FlatDecodable {
             priority: priority, target: target, reason: reason)
     }
 }
+
+extension EnqueueRequest: FlatDecodable {
+    init?(flat f: FlatJSON) {
+        let priority: Int
+        switch f["priority"] {
+        case nil: priority = 0
+        case .integer(let value): priority = value
+        default: return nil
+        }
+        let caller: String?
+        switch f["caller"] {
+        case nil, .null: caller = nil
+        case .string(let text) where !text.isEmpty && text.unicodeScalars.count <= 256: caller = text
+        default: return nil
+        }
+        guard let callId = f.required("callId", CallID.init), let at = f.optional("at", Timestamp.init(rfc3339:)),
+            let requestId = f.optional("requestId", RequestID.init), let replyTo = f.optional("replyTo", ReplyTopic.init),
+            replyTo == nil || requestId != nil
+        else { return nil }
+        self.init(callId: callId, priority: priority, caller: caller, at: at, requestId: requestId, replyTo: replyTo)
+    }
+}
