@@ -221,6 +221,7 @@ final class Connection: @unchecked Sendable {
         if code == MOSQ_ERR_SUCCESS.rawValue {
             code = mosquitto_loop_misc(handle)
         }
+        network.runDueTimers()
         network.runJobs()
         if code == MOSQ_ERR_SUCCESS.rawValue, mosquitto_want_write(handle) {
             code = mosquitto_loop_write(handle, 1)
@@ -244,6 +245,7 @@ final class Connection: @unchecked Sendable {
         let end = ContinuousClock.now + delay
         while ContinuousClock.now < end, !state.withLock({ $0.stopping }) {
             _ = network.wait(socket: -1, wantWrite: false, timeoutMilliseconds: 50)
+            network.runDueTimers()
             network.runJobs()
         }
     }
@@ -507,7 +509,7 @@ final class Connection: @unchecked Sendable {
     func subscribe(_ filters: [TopicFilter], qos: QoS) async throws -> MQTTSubscription {
         precondition(!filters.isEmpty, "subscribe needs at least one filter")
         try await waitUntilReady()
-        let buffer = SubscriptionBuffer()
+        let buffer = SubscriptionBuffer(timers: network)
         let id = register(filters, qos: qos, into: buffer)
         let lease = SubscriptionLease { [weak self] in self?.unsubscribe(id) }
         do {
@@ -529,7 +531,7 @@ final class Connection: @unchecked Sendable {
         precondition(!filters.isEmpty, "subscribe needs at least one filter")
         precondition(Set(filters).count == filters.count, "a filter may be in one group only")
         // One buffer for every group: the messages keep the order the broker sent them in.
-        let buffer = SubscriptionBuffer()
+        let buffer = SubscriptionBuffer(timers: network)
         var ids: [Int] = []
         for group in groups where !group.filters.isEmpty {
             ids.append(register(group.filters, qos: group.qos, into: buffer))

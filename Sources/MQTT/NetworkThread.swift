@@ -17,6 +17,15 @@ final class NetworkThread: TaskExecutor, @unchecked Sendable {
         var owner: pthread_t?
         var wakePending = false
         var exited = false
+        /// Actions to run on this thread at a time, soonest first.
+        var timers: [Timer] = []
+        var nextTimerID = 0
+    }
+
+    private struct Timer {
+        var id: Int
+        var deadline: ContinuousClock.Instant
+        var action: @Sendable () -> Void
     }
 
     private let queue = Mutex(Queue())
@@ -83,6 +92,43 @@ final class NetworkThread: TaskExecutor, @unchecked Sendable {
         _ = write(wakeWrite, &byte, 1)
     }
 
+    // MARK: Timers
+
+    /// Runs `action` on this thread once `delay` has passed (the loop's `poll()` waits no
+    /// longer than the soonest timer), unless ``cancelTimer(_:)`` comes first. No other thread
+    /// and no task are involved: a consumer's wait with a time limit costs nothing when a
+    /// message ends it. Returns nil once the loop has ended (the caller times out otherwise).
+    func schedule(after delay: Duration, _ action: @escaping @Sendable () -> Void) -> Int? {
+        let deadline = ContinuousClock.now + delay
+        let (id, wake) = queue.withLock { queue -> (Int?, Bool) in
+            if queue.exited { return (nil, false) }
+            queue.nextTimerID += 1
+            let index = queue.timers.firstIndex { $0.deadline > deadline } ?? queue.timers.endIndex
+            queue.timers.insert(Timer(id: queue.nextTimerID, deadline: deadline, action: action), at: index)
+            // A thread other than this one may find it in a longer poll: end it.
+            return (queue.nextTimerID, index == 0 && markWake(&queue))
+        }
+        if wake { signal() }
+        return id
+    }
+
+    /// Drops the timer `id` if it has not run yet.
+    func cancelTimer(_ id: Int) {
+        queue.withLock { queue in queue.timers.removeAll { $0.id == id } }
+    }
+
+    /// Runs the timers that are due.
+    func runDueTimers() {
+        let now = ContinuousClock.now
+        let due = queue.withLock { queue -> [Timer] in
+            guard let first = queue.timers.first, first.deadline <= now else { return [] }
+            let count = queue.timers.firstIndex { $0.deadline > now } ?? queue.timers.endIndex
+            defer { queue.timers.removeFirst(count) }
+            return Array(queue.timers.prefix(count))
+        }
+        for timer in due { timer.action() }
+    }
+
     /// What `wait` found ready.
     struct Events {
         var readable = false
@@ -92,7 +138,14 @@ final class NetworkThread: TaskExecutor, @unchecked Sendable {
     /// Waits until the socket (if any, `-1` for none) is readable (or writable, when
     /// `wantWrite`), a wake-up arrives, or the time-out passes; no wait when jobs are queued.
     func wait(socket: Int32, wantWrite: Bool, timeoutMilliseconds: Int32) -> Events {
-        let timeout = queue.withLock { $0.jobs.isEmpty } ? timeoutMilliseconds : 0
+        let timeout = queue.withLock { queue -> Int32 in
+            guard queue.jobs.isEmpty else { return 0 }
+            guard let soonest = queue.timers.first?.deadline else { return timeoutMilliseconds }
+            // Rounded up, so that the timer is due when the poll ends.
+            let (seconds, attoseconds) = max(.zero, soonest - .now).components
+            let milliseconds = seconds * 1000 + (attoseconds + 999_999_999_999_999) / 1_000_000_000_000_000
+            return Int32(min(Int64(timeoutMilliseconds), milliseconds))
+        }
         // Called for every message: the poll set and the drain buffer live on the stack.
         var wakeFD = pollfd(fd: wakeRead, events: Int16(POLLIN), revents: 0)
         var socketFD = pollfd(fd: socket, events: Int16(POLLIN) | (wantWrite ? Int16(POLLOUT) : 0), revents: 0)
@@ -127,15 +180,21 @@ final class NetworkThread: TaskExecutor, @unchecked Sendable {
         }
     }
 
-    /// The loop has ended: from now on jobs go to the global executor; run what is queued.
+    /// The loop has ended: from now on jobs go to the global executor; run what is queued,
+    /// and the timers.
     func exit() {
-        let jobs = queue.withLock { queue in
+        let (jobs, timers) = queue.withLock { queue in
             queue.exited = true
-            defer { queue.jobs = [] }
-            return queue.jobs
+            defer {
+                queue.jobs = []
+                queue.timers = []
+            }
+            return (queue.jobs, queue.timers)
         }
         for job in jobs {
             globalConcurrentExecutor.enqueue(ExecutorJob(job))
         }
+        // Nothing will wait for them here any more: they run now, a little early.
+        for timer in timers { timer.action() }
     }
 }

@@ -12,7 +12,13 @@ final class SubscriptionBuffer: Sendable {
     private struct Waiter {
         var token: Int
         var continuation: CheckedContinuation<Void, Never>
-        var timer: Task<Void, Never>?
+        var timer: Timer?
+    }
+
+    /// A network-thread timer, or (once the client's loop has ended) a sleeping task.
+    private enum Timer {
+        case network(Int)
+        case task(Task<Void, Never>)
     }
 
     private struct State {
@@ -23,6 +29,12 @@ final class SubscriptionBuffer: Sendable {
     }
 
     private let state = Mutex(State())
+    /// The client's network thread, which runs the timers that end waits.
+    private let timers: NetworkThread
+
+    init(timers: NetworkThread) {
+        self.timers = timers
+    }
 
     /// Adds a delivered message and wakes the consumer.
     func append(_ message: MQTTMessage) {
@@ -113,16 +125,21 @@ final class SubscriptionBuffer: Sendable {
                 }
                 guard let token else { return continuation.resume() }
                 guard let timeout else { return }
-                let timer = Task { [weak self] in
-                    guard (try? await Task.sleep(for: timeout)) != nil else { return }
-                    self?.wake(token)
-                }
+                let timer: Timer =
+                    if let id = timers.schedule(after: timeout, { [weak self] in self?.wake(token) }) {
+                        .network(id)
+                    } else {
+                        .task(Task { [weak self] in
+                            guard (try? await Task.sleep(for: timeout)) != nil else { return }
+                            self?.wake(token)
+                        })
+                    }
                 let stillWaiting = state.withLock { state in
                     guard let index = state.waiters.firstIndex(where: { $0.token == token }) else { return false }
                     state.waiters[index].timer = timer
                     return true
                 }
-                if !stillWaiting { timer.cancel() }
+                if !stillWaiting { cancel(timer) }
             }
         } onCancel: {
             wakeAll()
@@ -147,8 +164,15 @@ final class SubscriptionBuffer: Sendable {
 
     private func resume(_ waiters: [Waiter]) {
         for waiter in waiters {
-            waiter.timer?.cancel()
+            if let timer = waiter.timer { cancel(timer) }
             waiter.continuation.resume()
+        }
+    }
+
+    private func cancel(_ timer: Timer) {
+        switch timer {
+        case .network(let id): timers.cancelTimer(id)
+        case .task(let task): task.cancel()
         }
     }
 }

@@ -109,6 +109,30 @@ struct ClientTests {
         }
     }
 
+    @Test("on the MQTT thread's executor, a wait with a time limit ends at its time or at the first message, and leaves no timer behind")
+    func timedWaitsOnTheNetworkExecutor() async throws {
+        try await withBroker { broker in
+            try await withClient(broker.clientConfiguration()) { client in
+                let subscription = try await client.subscribe(to: ["test/network-timers"])
+                try await withTaskExecutorPreference(client.networkExecutor) {
+                    var started = ContinuousClock.now
+                    #expect(await subscription.nextBatch(timeout: .milliseconds(200)) == [])
+                    #expect(ContinuousClock.now - started >= .milliseconds(200))
+                    // Several waits in a row, each cut short by a message: their timers must
+                    // not end the long wait after them.
+                    for index in 0..<3 {
+                        async let batch = subscription.nextBatch(timeout: .milliseconds(300))
+                        try await client.publish("test/network-timers", payload: [UInt8(index)], waitForAcknowledgement: true)
+                        #expect(await batch?.map(\.payload) == [[UInt8(index)]])
+                    }
+                    started = .now
+                    #expect(await subscription.nextBatch(timeout: .milliseconds(700)) == [])
+                    #expect(ContinuousClock.now - started >= .milliseconds(700))
+                }
+            }
+        }
+    }
+
     @Test("a QoS 1 publish waiting for the broker to come back ends with CancellationError when its task is cancelled",
           .timeLimit(.minutes(1)))
     func cancelWaitingPublish() async throws {
