@@ -10,10 +10,11 @@ import Glibc
 /// written behind it.
 ///
 /// ``commit(_:whenStored:)`` appends the batch to the journal file (`FILE.redo` beside the
-/// database) and returns; with ``Durability/powerLoss`` it also syncs the file. The
-/// database's own thread then runs the statements of every batch waiting, in order, in one
-/// transaction that also records the last batch's sequence number. When SQLite holds every
-/// entry and the file has grown past `emptyAtBytes` (4 MiB), the next commit empties it.
+/// database) and returns; with ``Durability/powerLoss`` it also syncs the file. A thread of
+/// the journal's own (`journal-writer`, scheduled `SCHED_IDLE` unless it falls behind) then
+/// runs the statements of every batch waiting, in order, in one transaction that also
+/// records the last batch's sequence number. When SQLite holds every entry and the file has
+/// grown past `emptyAtBytes` (4 MiB), the next commit empties it.
 ///
 /// At open, the entries SQLite does not hold yet (the process died first) are written into
 /// it, in one transaction, before the store reads anything; a torn last entry (a power loss
@@ -27,6 +28,9 @@ public final class Journal: Sendable {
     /// Statements waiting for SQLite after which ``commit(_:whenStored:)`` waits for it
     /// (about 1 KiB of memory each).
     public static let maximumWaitingStatements = 16_384
+    /// Statements waiting after which the writer runs at normal priority until it has caught
+    /// up: on a machine kept busy, `SCHED_IDLE` alone could leave it almost no time.
+    static let boostAtStatements = maximumWaitingStatements / 4
 
     private let database: ServiceDatabase
     private let statements: [String]
@@ -49,6 +53,9 @@ public final class Journal: Sendable {
         var waitingStatements = 0
         /// The writer thread waits for `wake`; a commit signals it.
         var writerIdle = false
+        /// The writer thread's kernel id, and whether it runs at normal priority for now.
+        var writerThread: pid_t?
+        var writerBoosted = false
         var failure: JournalError?
         var storedWaiters: [(sequence: UInt64, continuation: CheckedContinuation<Void, any Error>)] = []
     }
@@ -91,7 +98,9 @@ public final class Journal: Sendable {
             throw error
         }
         let thread = Thread { [weak self, wake] in
-            Self.lowerPriority()
+            Self.setPriority(of: 0, idle: true)
+            let threadID = Self.currentThreadID()
+            self?.state.withLock { $0.writerThread = threadID }
             // The journal is held only while storing, never while waiting, so that it can go.
             while let idle = self.map({ journal in
                 journal.storeWaiting()
@@ -122,7 +131,7 @@ public final class Journal: Sendable {
             whenStored?()
             return
         }
-        let (sequence, wakeWriter, backlog) = try state.withLock { state throws(JournalError) in
+        let (sequence, wakeWriter, backlog, boost) = try state.withLock { state throws(JournalError) in
             if let failure = state.failure { throw failure }
             if state.size >= emptyAtBytes, state.storedSequence == state.lastSequence {
                 guard ftruncate(descriptor, 0) == 0 else { throw JournalError("cannot empty", path: database.path + ".redo") }
@@ -136,8 +145,14 @@ public final class Journal: Sendable {
             state.waiting.append(Waiting(sequence: sequence, batch: batch, whenStored: whenStored))
             state.waitingStatements += batch.statements.count
             defer { state.writerIdle = false }
-            return (sequence, state.writerIdle, state.waitingStatements)
+            var boost: pid_t?
+            if state.waitingStatements >= Self.boostAtStatements, !state.writerBoosted, let writer = state.writerThread {
+                state.writerBoosted = true
+                boost = writer
+            }
+            return (sequence, state.writerIdle, state.waitingStatements, boost)
         }
+        if let boost { Self.setPriority(of: boost, idle: false) }
         if wakeWriter { wake.signal() }
         if backlog >= Self.maximumWaitingStatements { try await waitUntilStored(through: sequence) }
     }
@@ -163,21 +178,37 @@ public final class Journal: Sendable {
 
     /// The writer thread gives way to every other thread of the machine (`SCHED_IDLE`), so
     /// that storing never delays the messages on their way: it runs when a core is free,
-    /// and a batch that waits is stored with the next ones, in the same transaction.
-    private static func lowerPriority() {
+    /// and a batch that waits is stored with the next ones, in the same transaction. When
+    /// ``boostAtStatements`` wait, it runs at normal priority (`SCHED_OTHER`) until it has
+    /// caught up. `thread` is a kernel thread id, 0 for the calling thread.
+    private static func setPriority(of thread: pid_t, idle: Bool) {
         var parameters = sched_param()
         parameters.sched_priority = 0
         let schedIdle: Int32 = 5  // SCHED_IDLE, which Glibc's Swift overlay does not import
-        _ = sched_setscheduler(0, schedIdle, &parameters)
+        _ = sched_setscheduler(thread, idle ? schedIdle : Int32(SCHED_OTHER), &parameters)
+    }
+
+    /// The calling thread's kernel id, from `/proc/thread-self` (`PID/task/TID`); Glibc's
+    /// `gettid()` is not imported into Swift.
+    private static func currentThreadID() -> pid_t? {
+        var target = [CChar](repeating: 0, count: 64)
+        let count = readlink("/proc/thread-self", &target, target.count - 1)
+        guard count > 0 else { return nil }
+        let text = String(decoding: target[0..<count].map { UInt8(bitPattern: $0) }, as: UTF8.self)
+        return text.split(separator: "/").last.flatMap { pid_t($0) }
     }
 
     /// Whether the writer may wait: nothing waits to be stored (or storing failed). A commit
-    /// after this wakes it.
+    /// after this wakes it. A writer that was boosted goes back to `SCHED_IDLE`.
     private func markIdle() -> Bool {
-        state.withLock { state in
+        let (idle, unboost) = state.withLock { state in
             state.writerIdle = state.waiting.isEmpty || state.failure != nil
-            return state.writerIdle
+            let unboost = state.writerIdle && state.writerBoosted
+            if unboost { state.writerBoosted = false }
+            return (state.writerIdle, unboost)
         }
+        if unboost { Self.setPriority(of: 0, idle: true) }
+        return idle
     }
 
     /// Stores every batch waiting, in one transaction.
