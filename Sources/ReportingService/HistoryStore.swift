@@ -105,6 +105,7 @@ public final class HistoryStore: Sendable {
         defer {
             storage.noteWritten(rows: changes.agentRows.count + changes.queueRows.count + tracks.count + changes.seenEvents.count)
         }
+        try await database.writeWithoutTransaction { [storage] db in storage.startLogAgainIfCopied(db) }
         try await database.write { db in
             let addAgent = try db.cachedStatement(sql: """
                 INSERT INTO agentInterval (intervalStart, agentId, dimension, state, durationMs, entries) VALUES (?, ?, ?, ?, ?, ?)

@@ -223,9 +223,12 @@ public final class Journal: Sendable {
         guard let last = taken.last else { return }
         let outcome: Result<Void, JournalError>
         do {
-            try database.queue.inTransaction { db in
-                try Self.store(taken.map(\.batch), through: last.sequence, statements: statements, db)
-                return .commit
+            try database.queue.writeWithoutTransaction { db in
+                database.startLogAgainIfCopied(db)
+                try db.inTransaction {
+                    try Self.store(taken.map(\.batch), through: last.sequence, statements: statements, db)
+                    return .commit
+                }
             }
             database.noteWritten(rows: taken.reduce(0) { $0 + $1.batch.statements.count })
             for batch in taken { batch.whenStored?() }

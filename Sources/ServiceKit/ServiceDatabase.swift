@@ -29,6 +29,8 @@ public final class ServiceDatabase: Sendable {
     public static let checkpointRows = 4_000
     /// The longest time rows stay only in the log.
     public static let checkpointInterval: Duration = .seconds(30)
+    /// The size the write-ahead log is cut down to when it starts again after a checkpoint.
+    public static let walSizeLimitBytes = 16 << 20
 
     /// Opens (creating when needed) `directory/file`, runs `migrator`, and starts the
     /// checkpoints. Throws ``StartupError`` when another process holds the directory.
@@ -59,6 +61,9 @@ public final class ServiceDatabase: Sendable {
                 try db.execute(sql: "PRAGMA synchronous = \(durability.sqliteSynchronous)")
                 if let cacheKibibytes { try db.execute(sql: "PRAGMA cache_size = -\(cacheKibibytes)") }
                 try db.execute(sql: "PRAGMA wal_autocheckpoint = 0")
+                // When the whole log has been copied, the next write starts it again from its
+                // beginning and cuts the file down to this (see `startLogAgainIfCopied`).
+                try db.execute(sql: "PRAGMA journal_size_limit = \(Self.walSizeLimitBytes)")
             }
             return configuration
         }
@@ -81,7 +86,10 @@ public final class ServiceDatabase: Sendable {
                 tally.take(rows)
                 last = .now
                 // Passive: copies what it can without waiting for the writer, and syncs here.
-                _ = try? checkpointer.writeWithoutTransaction { try $0.checkpoint(.passive) }
+                let result = try? checkpointer.writeWithoutTransaction { try $0.checkpoint(.passive) }
+                if let result, result.walFrameCount > 0, result.checkpointedFrameCount == result.walFrameCount {
+                    tally.noteLogCopied()
+                }
             }
         }
         thread.name = "sqlite-checkpoint"
@@ -103,21 +111,40 @@ public final class ServiceDatabase: Sendable {
         tally.add(rows)
     }
 
+    /// Call on the service's connection before a write, outside a transaction. Once the
+    /// checkpoint thread has copied the whole log, a passive checkpoint here (with nothing
+    /// left to copy, so quick) lets the next write start the log again from its beginning
+    /// and cut the file down to ``walSizeLimitBytes``. Without it the writer kept appending
+    /// after the checkpoint thread's copy, and the log kept its largest size (139 MB beside a
+    /// 90 MB database, once).
+    public func startLogAgainIfCopied(_ db: Database) {
+        if tally.takeLogCopied() { _ = try? db.checkpoint(.passive) }
+    }
+
     deinit {
         tally.stop()
         close(lockDescriptor)
     }
 }
 
-/// Rows written since the last checkpoint, and the stop flag of the checkpoint thread.
+/// Rows written since the last checkpoint, whether that checkpoint copied the whole log, and
+/// the stop flag of the checkpoint thread.
 private final class WriteTally: @unchecked Sendable {
     private let lock = NSLock()
     private var written = 0
     private var stopped = false
+    private var logCopied = false
 
     var rows: Int { lock.withLock { written } }
     var isStopping: Bool { lock.withLock { stopped } }
     func add(_ rows: Int) { lock.withLock { written += rows } }
     func take(_ rows: Int) { lock.withLock { written -= rows } }
     func stop() { lock.withLock { stopped = true } }
+    func noteLogCopied() { lock.withLock { logCopied = true } }
+    func takeLogCopied() -> Bool {
+        lock.withLock {
+            defer { logCopied = false }
+            return logCopied
+        }
+    }
 }
