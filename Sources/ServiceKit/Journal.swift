@@ -11,33 +11,45 @@ import Glibc
 ///
 /// ``commit(_:whenStored:)`` appends the batch to the journal file (`FILE.redo` beside the
 /// database) and returns; with ``Durability/powerLoss`` it also syncs the file. A thread of
-/// the journal's own (`journal-writer`, scheduled `SCHED_IDLE` unless it falls behind) then
-/// runs the statements of every batch waiting, in order, in one transaction that also
-/// records the last batch's sequence number. When SQLite holds every entry and the file has
-/// grown past `emptyAtBytes` (4 MiB), the next commit empties it.
+/// the journal's own (`journal-writer`, giving way to other threads, see
+/// ``lowerPriority(canTakeBack:)``) then runs the statements of every batch waiting, in
+/// order, in one transaction that also records the last batch's sequence number. When
+/// SQLite holds every entry and the file has grown past `emptyAtBytes` (4 MiB), the next
+/// commit empties it; at four times that, a commit waits for SQLite so that the next one can.
 ///
 /// At open, the entries SQLite does not hold yet (the process died first) are written into
 /// it, in one transaction, before the store reads anything; a torn last entry (a power loss
-/// during its write, before its commit returned) is dropped: it was never published.
+/// during its write, before its commit returned) is dropped: it was never published. Entries
+/// written by a binary whose SQL differs are refused (the service does not start), and
+/// entries after a gap (a power loss took SQLite's last, unsynced commits) are left out.
 ///
 /// Entry layout: the body's length (UInt32), its FNV-1a 64-bit checksum (UInt64), then the
-/// body: the sequence number (UInt64) and the ``JournalBatch``. Integers are little-endian.
+/// body: the sequence number (UInt64), the checksum of the store's SQL statements (UInt64)
+/// and the ``JournalBatch``. Integers are little-endian.
 public final class Journal: Sendable {
     /// Once SQLite holds every entry, a file larger than this is emptied.
     private let emptyAtBytes: Int
     /// Statements waiting for SQLite after which ``commit(_:whenStored:)`` waits for it
     /// (about 1 KiB of memory each).
     public static let maximumWaitingStatements = 16_384
-    /// Statements waiting after which the writer runs at normal priority until it has caught
-    /// up: on a machine kept busy, `SCHED_IDLE` alone could leave it almost no time.
+    /// Statements waiting after which a `SCHED_IDLE` writer runs at normal priority until it
+    /// has caught up (see ``lowerPriority(canTakeBack:)``).
     static let boostAtStatements = maximumWaitingStatements / 4
+    /// Whether this process may give a thread normal priority back after `SCHED_IDLE`.
+    private let writerCanLeaveIdle = Journal.canLeaveIdlePolicy()
 
     private let database: ServiceDatabase
     private let statements: [String]
+    /// Written in every entry: a binary whose SQL differs does not replay another's entries.
+    private let statementsHash: UInt64
     private let descriptor: Int32
     private let syncEveryCommit: Bool
     private let state: Mutex<State>
     private let wake = DispatchSemaphore(value: 0)
+    /// Batches the journal held and SQLite did not, stored at open.
+    public let recoveredBatches: Int
+    /// Batches the journal held and left out at open, after a gap (see ``init(database:statements:emptyAtBytes:)``).
+    public let skippedBatches: Int
 
     private struct Waiting: Sendable {
         var sequence: UInt64
@@ -67,6 +79,7 @@ public final class Journal: Sendable {
         self.database = database
         self.emptyAtBytes = emptyAtBytes
         self.statements = statements
+        statementsHash = Self.checksum(Array(statements.joined(separator: "\u{0}").utf8)[...])
         syncEveryCommit = database.durability == .powerLoss
         let path = database.path + ".redo"
         descriptor = open(path, O_RDWR | O_CREAT | O_APPEND | O_CLOEXEC, 0o644)
@@ -84,11 +97,24 @@ public final class Journal: Sendable {
             }
             let entries = try Self.readEntries(descriptor, path: path)
             let unstored = entries.filter { $0.sequence > stored }
-            if let last = unstored.last {
+            let expectedHash = statementsHash
+            guard unstored.allSatisfy({ $0.statementsHash == expectedHash }) else {
+                throw StartupError(
+                    "'\(path)' holds changes written by a version of the service whose SQL differs: start that version "
+                        + "on this data directory once, so that it stores them, then this one")
+            }
+            if let first = unstored.first, let last = unstored.last, first.sequence == stored + 1 {
                 try database.queue.write { db in
                     try Self.store(unstored.map(\.batch), through: last.sequence, statements: statements, db)
                 }
+                recoveredBatches = unstored.count
+            } else {
+                // A gap after SQLite's last batch: a power loss took SQLite's last commits (not
+                // synced with process-crash durability) but not the later entries. Their changes
+                // are not applied on top of missing ones: SQLite's state is the consistent one.
+                recoveredBatches = 0
             }
+            skippedBatches = unstored.count - recoveredBatches
             // SQLite holds everything now: the file starts again empty.
             guard ftruncate(descriptor, 0) == 0 else { throw JournalError("cannot empty", path: path) }
             let last = max(stored, entries.last?.sequence ?? 0)
@@ -97,8 +123,8 @@ public final class Journal: Sendable {
             close(descriptor)
             throw error
         }
-        let thread = Thread { [weak self, wake] in
-            Self.setPriority(of: 0, idle: true)
+        let thread = Thread { [weak self, wake, writerCanLeaveIdle] in
+            Self.lowerPriority(canTakeBack: writerCanLeaveIdle)
             let threadID = Self.currentThreadID()
             self?.state.withLock { $0.writerThread = threadID }
             // The journal is held only while storing, never while waiting, so that it can go.
@@ -123,43 +149,54 @@ public final class Journal: Sendable {
     /// Appends `batch` to the journal, so it survives the process from now on, and hands it
     /// to the writer thread. `whenStored` runs on that thread once SQLite holds it.
     ///
-    /// Suspends only when ``maximumWaitingStatements`` wait for SQLite already. Throws
-    /// ``JournalError`` when the file cannot be written or an earlier batch could not be
-    /// stored: the service must stop (what the journal holds is stored at the next start).
+    /// Suspends only when ``maximumWaitingStatements`` wait for SQLite already, or the file
+    /// is four times the size at which it is emptied. Throws ``JournalError`` when the file
+    /// cannot be written (the journal stops: a torn entry is cut off) or an earlier batch could
+    /// not be stored: the service must stop (what the journal holds is stored at the next
+    /// start).
     public func commit(_ batch: JournalBatch, whenStored: (@Sendable () -> Void)? = nil) async throws {
         guard !batch.isEmpty else {
             whenStored?()
             return
         }
-        let (sequence, wakeWriter, backlog, boost) = try state.withLock { state throws(JournalError) in
+        let (sequence, wakeWriter, mustWait) = try state.withLock { state throws(JournalError) in
             if let failure = state.failure { throw failure }
             if state.size >= emptyAtBytes, state.storedSequence == state.lastSequence {
                 guard ftruncate(descriptor, 0) == 0 else { throw JournalError("cannot empty", path: database.path + ".redo") }
                 state.size = 0
             }
             let sequence = state.lastSequence + 1
-            let entry = Self.entry(sequence, batch)
-            try append(entry)
+            let entry = Self.entry(sequence, statementsHash, batch)
+            do throws(JournalError) {
+                try append(entry)
+            } catch {
+                // Nothing after a torn entry could be read back: the journal stops here.
+                _ = ftruncate(descriptor, off_t(state.size))
+                state.failure = error
+                throw error
+            }
             state.size += entry.count
             state.lastSequence = sequence
             state.waiting.append(Waiting(sequence: sequence, batch: batch, whenStored: whenStored))
             state.waitingStatements += batch.statements.count
             defer { state.writerIdle = false }
-            var boost: pid_t?
-            if state.waitingStatements >= Self.boostAtStatements, !state.writerBoosted, let writer = state.writerThread {
-                state.writerBoosted = true
-                boost = writer
-            }
-            return (sequence, state.writerIdle, state.waitingStatements, boost)
+            // Waits when too much waits for SQLite, or when the file could not be emptied for
+            // long (the writer never caught up at a commit): then the next commit empties it.
+            let mustWait = state.waitingStatements >= Self.maximumWaitingStatements || state.size >= 4 * emptyAtBytes
+            if state.waitingStatements >= Self.boostAtStatements || mustWait { boostWriter(&state) }
+            return (sequence, state.writerIdle, mustWait)
         }
-        if let boost { Self.setPriority(of: boost, idle: false) }
         if wakeWriter { wake.signal() }
-        if backlog >= Self.maximumWaitingStatements { try await waitUntilStored(through: sequence) }
+        if mustWait { try await waitUntilStored(through: sequence) }
     }
 
-    /// Returns once SQLite holds every batch committed so far.
+    /// Returns once SQLite holds every batch committed so far (the writer runs at normal
+    /// priority meanwhile, when it may).
     public func waitUntilStored() async throws {
-        try await waitUntilStored(through: state.withLock { $0.lastSequence })
+        try await waitUntilStored(through: state.withLock { state in
+            if state.storedSequence < state.lastSequence { boostWriter(&state) }
+            return state.lastSequence
+        })
     }
 
     private func waitUntilStored(through sequence: UInt64) async throws {
@@ -176,16 +213,52 @@ public final class Journal: Sendable {
 
     // MARK: Behind: SQLite
 
-    /// The writer thread gives way to every other thread of the machine (`SCHED_IDLE`), so
-    /// that storing never delays the messages on their way: it runs when a core is free,
-    /// and a batch that waits is stored with the next ones, in the same transaction. When
-    /// ``boostAtStatements`` wait, it runs at normal priority (`SCHED_OTHER`) until it has
-    /// caught up. `thread` is a kernel thread id, 0 for the calling thread.
-    private static func setPriority(of thread: pid_t, idle: Bool) {
+    /// The writer thread gives way to the threads that carry messages: a thread of normal
+    /// priority that wakes takes its core at once, so storing does not delay the messages on
+    /// their way, and a batch that waits is stored with the next ones, in one transaction.
+    ///
+    /// When the process may take normal priority back (`RLIMIT_NICE` allows nice 0 — the
+    /// systemd units set `LimitNICE=+0` — or it has `CAP_SYS_NICE`), the writer is
+    /// `SCHED_IDLE` and runs at normal priority while ``boostAtStatements`` wait or someone
+    /// waits for it. Otherwise it is nice 19 for good: a thread cannot leave `SCHED_IDLE`
+    /// without that right, and nice 19 keeps a share of a busy core (when
+    /// ``maximumWaitingStatements`` wait, the service waits for it and frees its own).
+    private static func lowerPriority(canTakeBack: Bool) {
+        if canTakeBack {
+            setPolicy(of: 0, idle: true)
+        } else {
+            _ = setpriority(__priority_which_t(PRIO_PROCESS.rawValue), 0, 19)
+        }
+    }
+
+    /// Puts a thread (a kernel thread id, 0 for the calling one) in `SCHED_IDLE` or back in
+    /// `SCHED_OTHER`; whether that worked.
+    @discardableResult
+    private static func setPolicy(of thread: pid_t, idle: Bool) -> Bool {
         var parameters = sched_param()
         parameters.sched_priority = 0
         let schedIdle: Int32 = 5  // SCHED_IDLE, which Glibc's Swift overlay does not import
-        _ = sched_setscheduler(thread, idle ? schedIdle : Int32(SCHED_OTHER), &parameters)
+        return sched_setscheduler(thread, idle ? schedIdle : Int32(SCHED_OTHER), &parameters) == 0
+    }
+
+    /// Runs the writer at normal priority until it is idle again (under the state's lock, so
+    /// that this and ``markIdle()`` never cross).
+    private func boostWriter(_ state: inout State) {
+        guard writerCanLeaveIdle, !state.writerBoosted, let writer = state.writerThread else { return }
+        state.writerBoosted = Self.setPolicy(of: writer, idle: false)
+    }
+
+    /// Whether `RLIMIT_NICE` allows nice 0, or the process has `CAP_SYS_NICE`.
+    private static func canLeaveIdlePolicy() -> Bool {
+        var limit = rlimit()
+        let rlimitNice: UInt32 = 13  // RLIMIT_NICE, which Glibc's Swift overlay does not import
+        if getrlimit(__rlimit_resource_t(rlimitNice), &limit) == 0, limit.rlim_cur >= 20 { return true }
+        guard let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8),
+            let line = status.split(separator: "\n").first(where: { $0.hasPrefix("CapEff:") }),
+            let effective = UInt64(line.dropFirst("CapEff:".count).trimmingCharacters(in: .whitespaces), radix: 16)
+        else { return false }
+        let sysNice: UInt64 = 1 << 23  // CAP_SYS_NICE
+        return effective & sysNice != 0
     }
 
     /// The calling thread's kernel id, from `/proc/thread-self` (`PID/task/TID`); Glibc's
@@ -199,16 +272,16 @@ public final class Journal: Sendable {
     }
 
     /// Whether the writer may wait: nothing waits to be stored (or storing failed). A commit
-    /// after this wakes it. A writer that was boosted goes back to `SCHED_IDLE`.
+    /// after this wakes it.
     private func markIdle() -> Bool {
-        let (idle, unboost) = state.withLock { state in
+        state.withLock { state in
             state.writerIdle = state.waiting.isEmpty || state.failure != nil
-            let unboost = state.writerIdle && state.writerBoosted
-            if unboost { state.writerBoosted = false }
-            return (state.writerIdle, unboost)
+            if state.writerIdle, state.writerBoosted {
+                Self.setPolicy(of: 0, idle: true)
+                state.writerBoosted = false
+            }
+            return state.writerIdle
         }
-        if unboost { Self.setPriority(of: 0, idle: true) }
-        return idle
     }
 
     /// Stores every batch waiting, in one transaction.
@@ -262,10 +335,11 @@ public final class Journal: Sendable {
 
     // MARK: The file
 
-    private static func entry(_ sequence: UInt64, _ batch: JournalBatch) -> [UInt8] {
+    private static func entry(_ sequence: UInt64, _ statementsHash: UInt64, _ batch: JournalBatch) -> [UInt8] {
         var body: [UInt8] = []
         body.reserveCapacity(512)
         body.appendInteger(sequence)
+        body.appendInteger(statementsHash)
         batch.write(to: &body)
         var entry: [UInt8] = []
         entry.reserveCapacity(body.count + 12)
@@ -293,7 +367,7 @@ public final class Journal: Sendable {
 
     /// The whole entries of the file, in order; stops at the first that is cut short or
     /// does not match its checksum.
-    private static func readEntries(_ descriptor: Int32, path: String) throws -> [(sequence: UInt64, batch: JournalBatch)] {
+    private static func readEntries(_ descriptor: Int32, path: String) throws -> [(sequence: UInt64, statementsHash: UInt64, batch: JournalBatch)] {
         var contents: [UInt8] = []
         var chunk = [UInt8](repeating: 0, count: 1 << 16)
         while true {
@@ -305,16 +379,16 @@ public final class Journal: Sendable {
             if count == 0 { break }
             contents += chunk[0..<count]
         }
-        var entries: [(sequence: UInt64, batch: JournalBatch)] = []
+        var entries: [(sequence: UInt64, statementsHash: UInt64, batch: JournalBatch)] = []
         var reader = ByteReader(contents[...])
         while let length = reader.integer(UInt32.self), let sum = reader.integer(UInt64.self),
             let body = reader.bytes(Int(length)), checksum(body) == sum
         {
             var bodyReader = ByteReader(body)
-            guard let sequence = bodyReader.integer(UInt64.self), let batch = JournalBatch(reading: &bodyReader),
-                bodyReader.isAtEnd
+            guard let sequence = bodyReader.integer(UInt64.self), let statementsHash = bodyReader.integer(UInt64.self),
+                let batch = JournalBatch(reading: &bodyReader), bodyReader.isAtEnd
             else { break }
-            entries.append((sequence, batch))
+            entries.append((sequence, statementsHash, batch))
         }
         return entries
     }

@@ -17,13 +17,13 @@ struct JournalTests {
         let database: ServiceDatabase
         let journal: Journal
 
-        init(_ directory: String, emptyAtBytes: Int = 4 << 20) throws {
+        init(_ directory: String, emptyAtBytes: Int = 4 << 20, statements: [String] = Store.statements) throws {
             var migrator = DatabaseMigrator()
             migrator.registerMigration("v1") { db in
                 try db.execute(sql: "CREATE TABLE item (id INTEGER PRIMARY KEY, name TEXT, weight REAL, data BLOB)")
             }
             database = try ServiceDatabase(directory: directory, file: "test.sqlite", durability: .processCrash, migrator: migrator)
-            journal = try Journal(database: database, statements: Self.statements, emptyAtBytes: emptyAtBytes)
+            journal = try Journal(database: database, statements: statements, emptyAtBytes: emptyAtBytes)
         }
 
         func items() throws -> [Item] {
@@ -84,7 +84,53 @@ struct JournalTests {
     func replay() async throws {
         try await withDirectories { original, crashed in
             _ = try await crashAfterCommitting(Self.items.map(\.insert), original: original, crashed: crashed)
-            #expect(try Store(crashed).items() == Self.items)
+            let store = try Store(crashed)
+            #expect(store.journal.recoveredBatches == Self.items.count)
+            #expect(try store.items() == Self.items)
+        }
+    }
+
+    @Test("entries written by a version whose SQL differs are refused at open, and kept for that version")
+    func otherVersion() async throws {
+        try await withDirectories { original, crashed in
+            _ = try await crashAfterCommitting(Self.items.map(\.insert), original: original, crashed: crashed)
+            let changed = [Store.statements[0].replacingOccurrences(of: "weight", with: "data, weight"), Store.statements[1]]
+            #expect(throws: StartupError.self) { _ = try Store(crashed, statements: changed) }
+            let store = try Store(crashed)
+            #expect(store.journal.recoveredBatches == Self.items.count)
+            #expect(try store.items() == Self.items)
+        }
+    }
+
+    @Test("entries after a gap (SQLite lost its last, unsynced commits to a power loss) are left out, not applied on top")
+    func gap() async throws {
+        try await withDirectories { original, crashed in
+            // `crashed` gets the database holding batch 1, and a journal holding batches 3 and 4.
+            do {
+                let store = try Store(original)
+                try await store.journal.commit(Self.items[0].insert)
+                try await store.journal.waitUntilStored()
+            }
+            try FileManager.default.createDirectory(atPath: crashed, withIntermediateDirectories: true)
+            for suffix in ["", "-wal"] where FileManager.default.fileExists(atPath: original + "/test.sqlite" + suffix) {
+                try FileManager.default.copyItem(atPath: original + "/test.sqlite" + suffix, toPath: crashed + "/test.sqlite" + suffix)
+            }
+            do {
+                let store = try Store(original)
+                try await store.journal.commit(Self.items[1].insert)
+                try await store.journal.waitUntilStored()
+            }
+            do {
+                let store = try Store(original)
+                try await store.journal.commit(Self.items[2].insert)
+                try await store.journal.commit(Self.items[3].insert)
+                try await store.journal.waitUntilStored()
+            }
+            try FileManager.default.copyItem(atPath: original + "/test.sqlite.redo", toPath: crashed + "/test.sqlite.redo")
+            let store = try Store(crashed)
+            #expect(store.journal.recoveredBatches == 0)
+            #expect(store.journal.skippedBatches == 2)
+            #expect(try store.items() == [Self.items[0]])
         }
     }
 

@@ -31,6 +31,9 @@ struct FlatJSON {
         guard reader.take(UInt8(ascii: "{")) else { return nil }
         if !reader.take(UInt8(ascii: "}")) {
             repeat {
+                // The payloads read here have at most 16 fields; a huge object is left to
+                // JSONDecoder rather than checked for repeated keys field by field.
+                guard fields.count < 64 else { return nil }
                 guard let key = reader.string(), reader.take(UInt8(ascii: ":")), let value = reader.value() else { return nil }
                 // JSONDecoder's choice between repeated keys is its own: leave them to it.
                 guard !fields.contains(where: { $0.key == key }) else { return nil }
