@@ -105,53 +105,63 @@ public final class HistoryStore: Sendable {
         defer {
             storage.noteWritten(rows: changes.agentRows.count + changes.queueRows.count + tracks.count + changes.seenEvents.count)
         }
-        try await database.writeWithoutTransaction { [storage] db in storage.startLogAgainIfCopied(db) }
-        try await database.write { db in
-            let addAgent = try db.cachedStatement(sql: """
-                INSERT INTO agentInterval (intervalStart, agentId, dimension, state, durationMs, entries) VALUES (?, ?, ?, ?, ?, ?)
-                ON CONFLICT DO UPDATE SET durationMs = durationMs + excluded.durationMs, entries = entries + excluded.entries
-                """)
-            for (key, tally) in changes.agentRows {
-                try addAgent.execute(arguments: [
-                    key.intervalStart.millisecondsSinceEpoch, key.agentId.value, key.dimension.rawValue, key.state,
-                    tally.durationMs, tally.entries,
-                ])
+        try await database.writeWithoutTransaction { [storage] db in
+            storage.startLogAgainIfCopied(db)
+            try db.inTransaction {
+                try Self.write(changes, tracks: tracks, forgetEventsBefore: cutoff, db)
+                return .commit
             }
-            let addQueue = try db.cachedStatement(sql: """
-                INSERT INTO queueInterval (intervalStart, queueId, offered, answered, abandoned, overflowed, overflowedWaitTime1,
-                    overflowedWaitTime2, answeredWithinServiceLevel, answerWaitMs, handled, handleMs)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                ON CONFLICT DO UPDATE SET offered = offered + excluded.offered, answered = answered + excluded.answered,
-                    abandoned = abandoned + excluded.abandoned, overflowed = overflowed + excluded.overflowed,
-                    overflowedWaitTime1 = overflowedWaitTime1 + excluded.overflowedWaitTime1,
-                    overflowedWaitTime2 = overflowedWaitTime2 + excluded.overflowedWaitTime2,
-                    answeredWithinServiceLevel = answeredWithinServiceLevel + excluded.answeredWithinServiceLevel,
-                    answerWaitMs = answerWaitMs + excluded.answerWaitMs, handled = handled + excluded.handled,
-                    handleMs = handleMs + excluded.handleMs
-                """)
-            for (key, t) in changes.queueRows {
-                try addQueue.execute(arguments: [
-                    key.intervalStart.millisecondsSinceEpoch, key.queueId.value, t.offered, t.answered, t.abandoned,
-                    t.overflowed, t.overflowedWaitTime1, t.overflowedWaitTime2, t.answeredWithinServiceLevel,
-                    t.answerWaitMs, t.handled, t.handleMs,
-                ])
-            }
-            let putTrack = try db.cachedStatement(sql: """
-                INSERT OR REPLACE INTO agentTrack (agentId, status, known, accountedUntil, displaySince, handlingCallId,
-                    handlingQueueId, handlingSince) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-                """)
-            for (track, status) in tracks {
-                try putTrack.execute(arguments: [
-                    track.agentId.value, status, track.known, track.accountedUntil.millisecondsSinceEpoch,
-                    track.displaySince.millisecondsSinceEpoch, track.handling?.callId.value, track.handling?.queueId.value,
-                    track.handling?.since.millisecondsSinceEpoch,
-                ])
-            }
-            let remember = try db.cachedStatement(sql: "INSERT OR REPLACE INTO seenEvent (key, at) VALUES (?, ?)")
-            for (key, at) in changes.seenEvents { try remember.execute(arguments: [key, at.millisecondsSinceEpoch]) }
-            if let cutoff {
-                try db.execute(sql: "DELETE FROM seenEvent WHERE at < ?", arguments: [cutoff.millisecondsSinceEpoch])
-            }
+        }
+    }
+
+    /// The batch's statements, inside the transaction of ``save(_:forgetEventsBefore:)``.
+    private static func write(
+        _ changes: Reporter.Changes, tracks: [(AgentTrack, Data)], forgetEventsBefore cutoff: Timestamp?, _ db: Database
+    ) throws {
+        let addAgent = try db.cachedStatement(sql: """
+            INSERT INTO agentInterval (intervalStart, agentId, dimension, state, durationMs, entries) VALUES (?, ?, ?, ?, ?, ?)
+            ON CONFLICT DO UPDATE SET durationMs = durationMs + excluded.durationMs, entries = entries + excluded.entries
+            """)
+        for (key, tally) in changes.agentRows {
+            try addAgent.execute(arguments: [
+                key.intervalStart.millisecondsSinceEpoch, key.agentId.value, key.dimension.rawValue, key.state,
+                tally.durationMs, tally.entries,
+            ])
+        }
+        let addQueue = try db.cachedStatement(sql: """
+            INSERT INTO queueInterval (intervalStart, queueId, offered, answered, abandoned, overflowed, overflowedWaitTime1,
+                overflowedWaitTime2, answeredWithinServiceLevel, answerWaitMs, handled, handleMs)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            ON CONFLICT DO UPDATE SET offered = offered + excluded.offered, answered = answered + excluded.answered,
+                abandoned = abandoned + excluded.abandoned, overflowed = overflowed + excluded.overflowed,
+                overflowedWaitTime1 = overflowedWaitTime1 + excluded.overflowedWaitTime1,
+                overflowedWaitTime2 = overflowedWaitTime2 + excluded.overflowedWaitTime2,
+                answeredWithinServiceLevel = answeredWithinServiceLevel + excluded.answeredWithinServiceLevel,
+                answerWaitMs = answerWaitMs + excluded.answerWaitMs, handled = handled + excluded.handled,
+                handleMs = handleMs + excluded.handleMs
+            """)
+        for (key, t) in changes.queueRows {
+            try addQueue.execute(arguments: [
+                key.intervalStart.millisecondsSinceEpoch, key.queueId.value, t.offered, t.answered, t.abandoned,
+                t.overflowed, t.overflowedWaitTime1, t.overflowedWaitTime2, t.answeredWithinServiceLevel,
+                t.answerWaitMs, t.handled, t.handleMs,
+            ])
+        }
+        let putTrack = try db.cachedStatement(sql: """
+            INSERT OR REPLACE INTO agentTrack (agentId, status, known, accountedUntil, displaySince, handlingCallId,
+                handlingQueueId, handlingSince) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+            """)
+        for (track, status) in tracks {
+            try putTrack.execute(arguments: [
+                track.agentId.value, status, track.known, track.accountedUntil.millisecondsSinceEpoch,
+                track.displaySince.millisecondsSinceEpoch, track.handling?.callId.value, track.handling?.queueId.value,
+                track.handling?.since.millisecondsSinceEpoch,
+            ])
+        }
+        let remember = try db.cachedStatement(sql: "INSERT OR REPLACE INTO seenEvent (key, at) VALUES (?, ?)")
+        for (key, at) in changes.seenEvents { try remember.execute(arguments: [key, at.millisecondsSinceEpoch]) }
+        if let cutoff {
+            try db.execute(sql: "DELETE FROM seenEvent WHERE at < ?", arguments: [cutoff.millisecondsSinceEpoch])
         }
     }
 

@@ -23,11 +23,6 @@ public struct JournalBatch: Sendable, Equatable {
     public mutating func add(_ index: Int, _ arguments: [DatabaseValue]) {
         statements.append(Statement(index: index, arguments: arguments))
     }
-
-    /// Adds every statement of `other`, after these.
-    public mutating func append(contentsOf other: JournalBatch) {
-        statements += other.statements
-    }
 }
 
 // MARK: Bytes
