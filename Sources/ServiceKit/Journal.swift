@@ -127,11 +127,14 @@ public final class Journal: Sendable {
             Self.lowerPriority(canTakeBack: writerCanLeaveIdle)
             let threadID = Self.currentThreadID()
             self?.state.withLock { $0.writerThread = threadID }
-            // The journal is held only while storing, never while waiting, so that it can go.
-            while let idle = self.map({ journal in
-                journal.storeWaiting()
-                return journal.markIdle()
+            // The journal is held only while storing, never while waiting, so that it can go;
+            // those waiting for SQLite are told once it is let go, so that one who then drops
+            // it finds it gone (and its data directory free again).
+            while let (idle, stored) = self.map({ journal in
+                let stored = journal.storeWaiting()
+                return (journal.markIdle(), stored)
             }) {
+                stored.tell()
                 if idle { wake.wait() }
             }
         }
@@ -141,7 +144,7 @@ public final class Journal: Sendable {
 
     deinit {
         // The writer thread holds no reference while it waits: store what is left here.
-        storeWaiting()
+        storeWaiting().tell()
         wake.signal()
         close(descriptor)
     }
@@ -284,8 +287,8 @@ public final class Journal: Sendable {
         }
     }
 
-    /// Stores every batch waiting, in one transaction.
-    private func storeWaiting() {
+    /// Stores every batch waiting, in one transaction; the caller tells the waiters.
+    private func storeWaiting() -> Stored {
         let taken = state.withLock { state in
             defer {
                 state.waiting = []
@@ -293,7 +296,7 @@ public final class Journal: Sendable {
             }
             return state.failure == nil ? state.waiting : []
         }
-        guard let last = taken.last else { return }
+        guard let last = taken.last else { return Stored(waiters: [], outcome: .success(())) }
         let outcome: Result<Void, JournalError>
         do {
             try database.queue.writeWithoutTransaction { db in
@@ -318,7 +321,17 @@ public final class Journal: Sendable {
             state.storedWaiters.removeAll { outcome.isFailure || $0.sequence <= last.sequence }
             return resumed.map(\.continuation)
         }
-        for continuation in resumed { continuation.resume(with: outcome.mapError { $0 as any Error }) }
+        return Stored(waiters: resumed, outcome: outcome)
+    }
+
+    /// How storing went, for those who waited for it (``waitUntilStored()``).
+    private struct Stored {
+        var waiters: [CheckedContinuation<Void, any Error>]
+        var outcome: Result<Void, JournalError>
+
+        func tell() {
+            for waiter in waiters { waiter.resume(with: outcome.mapError { $0 as any Error }) }
+        }
     }
 
     private static func store(_ batches: [JournalBatch], through sequence: UInt64, statements: [String], _ db: Database) throws {
