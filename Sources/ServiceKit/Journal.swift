@@ -44,7 +44,7 @@ public final class Journal: Sendable {
     private let statementsHash: UInt64
     private let descriptor: Int32
     private let syncEveryCommit: Bool
-    private let state: Mutex<State>
+    private let shared: Shared
     private let wake = DispatchSemaphore(value: 0)
     /// Batches the journal held and SQLite did not, stored at open.
     public let recoveredBatches: Int
@@ -64,7 +64,7 @@ public final class Journal: Sendable {
         var waiting: [Waiting] = []
         var waitingStatements = 0
         /// The writer thread waits for `wake`; a commit signals it.
-        var writerIdle = false
+        var writerIdle = true
         /// The writer thread's kernel id, and whether it runs at normal priority for now.
         var writerThread: pid_t?
         var writerBoosted = false
@@ -118,24 +118,24 @@ public final class Journal: Sendable {
             // SQLite holds everything now: the file starts again empty.
             guard ftruncate(descriptor, 0) == 0 else { throw JournalError("cannot empty", path: path) }
             let last = max(stored, entries.last?.sequence ?? 0)
-            state = Mutex(State(size: 0, lastSequence: last, storedSequence: last))
+            shared = Shared(State(size: 0, lastSequence: last, storedSequence: last))
         } catch {
             close(descriptor)
             throw error
         }
-        let thread = Thread { [weak self, wake, writerCanLeaveIdle] in
+        let thread = Thread { [weak self, wake, writerCanLeaveIdle, shared] in
             Self.lowerPriority(canTakeBack: writerCanLeaveIdle)
             let threadID = Self.currentThreadID()
-            self?.state.withLock { $0.writerThread = threadID }
+            shared.state.withLock { $0.writerThread = threadID }
             // The journal is held only while storing, never while waiting, so that it can go;
-            // those waiting for SQLite are told once it is let go, so that one who then drops
-            // it finds it gone (and its data directory free again).
-            while let (idle, stored) = self.map({ journal in
-                let stored = journal.storeWaiting()
-                return (journal.markIdle(), stored)
-            }) {
-                stored.tell()
+            // what was stored is made known (to `waitUntilStored`) once it is let go, so that
+            // one who then drops it finds it gone (and its data directory free again). The
+            // thread starts idle: it touches the journal only when a commit wakes it.
+            var idle = true
+            while true {
                 if idle { wake.wait() }
+                guard let stored = self.map({ $0.storeWaiting() }) else { return }
+                idle = shared.finish(stored)
             }
         }
         thread.name = "journal-writer"
@@ -144,7 +144,7 @@ public final class Journal: Sendable {
 
     deinit {
         // The writer thread holds no reference while it waits: store what is left here.
-        storeWaiting().tell()
+        _ = shared.finish(storeWaiting())
         wake.signal()
         close(descriptor)
     }
@@ -162,7 +162,7 @@ public final class Journal: Sendable {
             whenStored?()
             return
         }
-        let (sequence, wakeWriter, mustWait) = try state.withLock { state throws(JournalError) in
+        let (sequence, wakeWriter, mustWait) = try shared.state.withLock { state throws(JournalError) in
             if let failure = state.failure { throw failure }
             if state.size >= emptyAtBytes, state.storedSequence == state.lastSequence {
                 guard ftruncate(descriptor, 0) == 0 else { throw JournalError("cannot empty", path: database.path + ".redo") }
@@ -196,7 +196,7 @@ public final class Journal: Sendable {
     /// Returns once SQLite holds every batch committed so far (the writer runs at normal
     /// priority meanwhile, when it may).
     public func waitUntilStored() async throws {
-        try await waitUntilStored(through: state.withLock { state in
+        try await waitUntilStored(through: shared.state.withLock { state in
             if state.storedSequence < state.lastSequence { boostWriter(&state) }
             return state.lastSequence
         })
@@ -204,7 +204,7 @@ public final class Journal: Sendable {
 
     private func waitUntilStored(through sequence: UInt64) async throws {
         try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
-            let outcome = state.withLock { state -> Result<Void, JournalError>? in
+            let outcome = shared.state.withLock { state -> Result<Void, JournalError>? in
                 if let failure = state.failure { return .failure(failure) }
                 if state.storedSequence >= sequence { return .success(()) }
                 state.storedWaiters.append((sequence, continuation))
@@ -245,7 +245,7 @@ public final class Journal: Sendable {
     }
 
     /// Runs the writer at normal priority until it is idle again (under the state's lock, so
-    /// that this and ``markIdle()`` never cross).
+    /// that this and ``Shared/finish(_:)`` never cross).
     private func boostWriter(_ state: inout State) {
         guard writerCanLeaveIdle, !state.writerBoosted, let writer = state.writerThread else { return }
         state.writerBoosted = Self.setPolicy(of: writer, idle: false)
@@ -274,30 +274,16 @@ public final class Journal: Sendable {
         return text.split(separator: "/").last.flatMap { pid_t($0) }
     }
 
-    /// Whether the writer may wait: nothing waits to be stored (or storing failed). A commit
-    /// after this wakes it.
-    private func markIdle() -> Bool {
-        state.withLock { state in
-            state.writerIdle = state.waiting.isEmpty || state.failure != nil
-            if state.writerIdle, state.writerBoosted {
-                Self.setPolicy(of: 0, idle: true)
-                state.writerBoosted = false
-            }
-            return state.writerIdle
-        }
-    }
-
-    /// Stores every batch waiting, in one transaction; the caller tells the waiters.
+    /// Stores every batch waiting, in one transaction; ``Shared/finish(_:)`` makes it known.
     private func storeWaiting() -> Stored {
-        let taken = state.withLock { state in
+        let taken = shared.state.withLock { state in
             defer {
                 state.waiting = []
                 state.waitingStatements = 0
             }
             return state.failure == nil ? state.waiting : []
         }
-        guard let last = taken.last else { return Stored(waiters: [], outcome: .success(())) }
-        let outcome: Result<Void, JournalError>
+        guard let last = taken.last else { return Stored(through: nil, outcome: .success(())) }
         do {
             try database.queue.writeWithoutTransaction { db in
                 database.startLogAgainIfCopied(db)
@@ -308,29 +294,54 @@ public final class Journal: Sendable {
             }
             database.noteWritten(rows: taken.reduce(0) { $0 + $1.batch.statements.count })
             for batch in taken { batch.whenStored?() }
-            outcome = .success(())
+            return Stored(through: last.sequence, outcome: .success(()))
         } catch {
-            outcome = .failure(JournalError("cannot store batches in \(database.path): \(error)"))
+            return Stored(through: last.sequence, outcome: .failure(JournalError("cannot store batches in \(database.path): \(error)")))
         }
-        let resumed = state.withLock { state in
-            switch outcome {
-            case .success: state.storedSequence = last.sequence
-            case .failure(let failure): state.failure = failure
-            }
-            let resumed = state.storedWaiters.filter { outcome.isFailure || $0.sequence <= last.sequence }
-            state.storedWaiters.removeAll { outcome.isFailure || $0.sequence <= last.sequence }
-            return resumed.map(\.continuation)
-        }
-        return Stored(waiters: resumed, outcome: outcome)
     }
 
-    /// How storing went, for those who waited for it (``waitUntilStored()``).
+    /// What one turn of the writer stored (through which sequence number), and how it went.
     private struct Stored {
-        var waiters: [CheckedContinuation<Void, any Error>]
+        var through: UInt64?
         var outcome: Result<Void, JournalError>
+    }
 
-        func tell() {
-            for waiter in waiters { waiter.resume(with: outcome.mapError { $0 as any Error }) }
+    /// The journal's state, shared with its writer thread, which must not hold the journal
+    /// itself while it waits or tells.
+    private final class Shared: Sendable {
+        let state: Mutex<State>
+
+        init(_ state: State) {
+            self.state = Mutex(state)
+        }
+
+        /// Makes `stored` known: the stored sequence (or the failure), and those waiting for
+        /// it. Returns whether the writer may wait: nothing waits to be stored (or storing
+        /// failed); a commit after this wakes it. A writer that was boosted goes back to
+        /// `SCHED_IDLE`.
+        func finish(_ stored: Stored) -> Bool {
+            let (idle, told) = state.withLock { state in
+                var told: [CheckedContinuation<Void, any Error>] = []
+                if let through = stored.through {
+                    switch stored.outcome {
+                    case .success: state.storedSequence = through
+                    case .failure(let failure): state.failure = failure
+                    }
+                    let due = { (waiter: (sequence: UInt64, continuation: CheckedContinuation<Void, any Error>)) in
+                        stored.outcome.isFailure || waiter.sequence <= through
+                    }
+                    told = state.storedWaiters.filter(due).map(\.continuation)
+                    state.storedWaiters.removeAll(where: due)
+                }
+                state.writerIdle = state.waiting.isEmpty || state.failure != nil
+                if state.writerIdle, state.writerBoosted {
+                    Journal.setPolicy(of: 0, idle: true)
+                    state.writerBoosted = false
+                }
+                return (state.writerIdle, told)
+            }
+            for waiter in told { waiter.resume(with: stored.outcome.mapError { $0 as any Error }) }
+            return idle
         }
     }
 
