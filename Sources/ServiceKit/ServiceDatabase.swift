@@ -43,9 +43,17 @@ public final class ServiceDatabase: Sendable {
         guard descriptor >= 0 else {
             throw StartupError("cannot open '\(lockPath)': \(String(cString: strerror(errno)))")
         }
-        guard flock(descriptor, LOCK_EX | LOCK_NB) == 0 else {
-            close(descriptor)
-            throw StartupError("'\(directory)' is in use by another process (its lock '\(lockPath)' is held)")
+        // A lock just released can stay held for an instant: a child this process is starting
+        // (fork, then exec) shares every open descriptor until its exec closes them. So a held
+        // lock is tried again for up to a second before the directory is called in use.
+        var attempts = 1
+        while flock(descriptor, LOCK_EX | LOCK_NB) != 0 {
+            guard errno == EWOULDBLOCK, attempts < 20 else {
+                close(descriptor)
+                throw StartupError("'\(directory)' is in use by another process (its lock '\(lockPath)' is held)")
+            }
+            attempts += 1
+            usleep(50_000)
         }
         lockDescriptor = descriptor
         path = directory + "/" + file
