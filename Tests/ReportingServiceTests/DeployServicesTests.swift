@@ -83,7 +83,12 @@ struct DeployServicesTests {
                         try await withClient(broker.productionClientConfiguration(user: "wallboard")) { wallboardClient in
                             let wallboard = Bus(client: wallboardClient)
                             let reports = try await wallboard.watch("report/queue/sales")
-                            let report = try await wallboard.next(QueueReport.self, in: reports) { $0.figures.today.answered == 1 }
+                            // The call's `connected` event (queue worker) and alice's on-call status
+                            // (status service) come from two services: a report may count one before
+                            // the other reaches the reporting service. Wait for the report with both.
+                            let report = try await wallboard.next(QueueReport.self, in: reports) {
+                                $0.figures.today.answered == 1 && $0.figures.onCall == 1
+                            }
                             #expect(report.figures.onCall == 1)
                             #expect(report.name == "Sales")
                         }
