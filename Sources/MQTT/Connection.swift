@@ -208,9 +208,19 @@ final class Connection: @unchecked Sendable {
     /// One turn of the network loop: wait for the socket or a wake-up, let libmosquitto read,
     /// write and keep the connection alive (the callbacks run here), then run the jobs of
     /// tasks that prefer this thread, and write what they published.
+    ///
+    /// The socket is corked for the turn (`TCP_CORK`): libmosquitto writes one packet per
+    /// `write()`, and each of those went through the whole TCP path to the broker (on
+    /// loopback, the broker's receiving too) and woke it. Corked, what one turn writes (the
+    /// acknowledgement of a message and what handling it published) leaves in one segment
+    /// when the turn ends. Only this thread writes to the socket (publishers on other
+    /// threads queue packets and wake it), and it wrote only after the jobs before too, so
+    /// nothing leaves later than it did.
     private func turn(timeoutMilliseconds: Int32) -> Int32 {
         let socket = mosquitto_socket(handle)
         let events = network.wait(socket: socket, wantWrite: mosquitto_want_write(handle), timeoutMilliseconds: timeoutMilliseconds)
+        let corked = socket >= 0 && Self.setCork(socket, true)
+        defer { if corked { Self.setCork(socket, false) } }
         var code = socket < 0 ? Int32(MOSQ_ERR_NO_CONN.rawValue) : Int32(MOSQ_ERR_SUCCESS.rawValue)
         if code == MOSQ_ERR_SUCCESS.rawValue, events.readable {
             code = mosquitto_loop_read(handle, 1)
@@ -227,6 +237,13 @@ final class Connection: @unchecked Sendable {
             code = mosquitto_loop_write(handle, 1)
         }
         return code
+    }
+
+    /// Corks or uncorks `socket` (uncorking sends what waits); whether that worked.
+    @discardableResult
+    private static func setCork(_ socket: Int32, _ on: Bool) -> Bool {
+        var value: Int32 = on ? 1 : 0
+        return setsockopt(socket, Int32(IPPROTO_TCP), TCP_CORK, &value, socklen_t(MemoryLayout<Int32>.size)) == 0
     }
 
     private func markDisconnected(code: Int32) {

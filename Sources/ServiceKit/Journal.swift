@@ -13,7 +13,10 @@ import Glibc
 /// database) and returns; with ``Durability/powerLoss`` it also syncs the file. A thread of
 /// the journal's own (`journal-writer`, giving way to other threads, see
 /// ``lowerPriority(canTakeBack:)``) then runs the statements of every batch waiting, in
-/// order, in one transaction that also records the last batch's sequence number. When
+/// order, in one transaction that also records the last batch's sequence number; woken by a
+/// commit, it first lets the batches of the next few milliseconds (`gather`) join (unless someone
+/// waits for SQLite, or too much waits already), so that a steady trickle of commits costs
+/// one transaction per interval, not one each. When
 /// SQLite holds every entry and the file has grown past `emptyAtBytes` (4 MiB), the next
 /// commit empties it; at four times that, a commit waits for SQLite so that the next one can.
 ///
@@ -35,6 +38,8 @@ public final class Journal: Sendable {
     /// Statements waiting after which a `SCHED_IDLE` writer runs at normal priority until it
     /// has caught up (see ``lowerPriority(canTakeBack:)``).
     static let boostAtStatements = maximumWaitingStatements / 4
+    /// How long the writer, woken by a commit, lets later batches join the same transaction.
+    private let gather: Duration
     /// Whether this process may give a thread normal priority back after `SCHED_IDLE`.
     private let writerCanLeaveIdle = Journal.canLeaveIdlePolicy()
 
@@ -46,6 +51,8 @@ public final class Journal: Sendable {
     private let syncEveryCommit: Bool
     private let shared: Shared
     private let wake = DispatchSemaphore(value: 0)
+    /// Ends the writer's gathering early: someone waits for SQLite, or too much waits.
+    private let hurry = DispatchSemaphore(value: 0)
     /// Batches the journal held and SQLite did not, stored at open.
     public let recoveredBatches: Int
     /// Batches the journal held and left out at open, after a gap (see ``init(database:statements:emptyAtBytes:)``).
@@ -75,8 +82,9 @@ public final class Journal: Sendable {
     /// Opens (creating when needed) the journal of `database`, and writes into the database
     /// the entries it does not hold yet. `statements` is the store's list of SQL statements
     /// that batches refer to by index; it may grow at the end, never change order.
-    public init(database: ServiceDatabase, statements: [String], emptyAtBytes: Int = 4 << 20) throws {
+    public init(database: ServiceDatabase, statements: [String], emptyAtBytes: Int = 4 << 20, gather: Duration = .milliseconds(10)) throws {
         self.database = database
+        self.gather = gather
         self.emptyAtBytes = emptyAtBytes
         self.statements = statements
         statementsHash = Self.checksum(Array(statements.joined(separator: "\u{0}").utf8)[...])
@@ -123,7 +131,8 @@ public final class Journal: Sendable {
             close(descriptor)
             throw error
         }
-        let thread = Thread { [weak self, wake, writerCanLeaveIdle, shared] in
+        let gatherNanoseconds = Int(gather / .nanoseconds(1))
+        let thread = Thread { [weak self, wake, hurry, writerCanLeaveIdle, shared] in
             Self.lowerPriority(canTakeBack: writerCanLeaveIdle)
             let threadID = Self.currentThreadID()
             shared.state.withLock { $0.writerThread = threadID }
@@ -134,6 +143,7 @@ public final class Journal: Sendable {
             var idle = true
             while true {
                 if idle { wake.wait() }
+                if !shared.isUrgent { _ = hurry.wait(timeout: .now() + .nanoseconds(gatherNanoseconds)) }
                 guard let stored = self.map({ $0.storeWaiting() }) else { return }
                 idle = shared.finish(stored)
             }
@@ -146,6 +156,7 @@ public final class Journal: Sendable {
         // The writer thread holds no reference while it waits: store what is left here.
         _ = shared.finish(storeWaiting())
         wake.signal()
+        hurry.signal()
         close(descriptor)
     }
 
@@ -162,7 +173,7 @@ public final class Journal: Sendable {
             whenStored?()
             return
         }
-        let (sequence, wakeWriter, mustWait) = try shared.state.withLock { state throws(JournalError) in
+        let (sequence, wakeWriter, hurryWriter, mustWait) = try shared.state.withLock { state throws(JournalError) in
             if let failure = state.failure { throw failure }
             if state.size >= emptyAtBytes, state.storedSequence == state.lastSequence {
                 guard ftruncate(descriptor, 0) == 0 else { throw JournalError("cannot empty", path: database.path + ".redo") }
@@ -186,20 +197,28 @@ public final class Journal: Sendable {
             // Waits when too much waits for SQLite, or when the file could not be emptied for
             // long (the writer never caught up at a commit): then the next commit empties it.
             let mustWait = state.waitingStatements >= Self.maximumWaitingStatements || state.size >= 4 * emptyAtBytes
-            if state.waitingStatements >= Self.boostAtStatements || mustWait { boostWriter(&state) }
-            return (sequence, state.writerIdle, mustWait)
+            let urgent = state.waitingStatements >= Self.boostAtStatements || mustWait
+            if urgent { boostWriter(&state) }
+            // Told when this commit makes it urgent, so that a writer gathering stops (a signal
+            // the writer finds later only shortens its next gathering).
+            let becameUrgent = mustWait || (urgent && state.waitingStatements - batch.statements.count < Self.boostAtStatements)
+            return (sequence, state.writerIdle, becameUrgent, mustWait)
         }
         if wakeWriter { wake.signal() }
+        if hurryWriter { hurry.signal() }
         if mustWait { try await waitUntilStored(through: sequence) }
     }
 
     /// Returns once SQLite holds every batch committed so far (the writer runs at normal
     /// priority meanwhile, when it may).
     public func waitUntilStored() async throws {
-        try await waitUntilStored(through: shared.state.withLock { state in
-            if state.storedSequence < state.lastSequence { boostWriter(&state) }
-            return state.lastSequence
-        })
+        let (sequence, hurryWriter) = shared.state.withLock { state in
+            let behind = state.storedSequence < state.lastSequence
+            if behind { boostWriter(&state) }
+            return (state.lastSequence, behind)
+        }
+        if hurryWriter { hurry.signal() }
+        try await waitUntilStored(through: sequence)
     }
 
     private func waitUntilStored(through sequence: UInt64) async throws {
@@ -313,6 +332,12 @@ public final class Journal: Sendable {
 
         init(_ state: State) {
             self.state = Mutex(state)
+        }
+
+        /// Whether the writer should store at once rather than gather: someone waits for
+        /// SQLite, or too much waits to be stored.
+        var isUrgent: Bool {
+            state.withLock { $0.waitingStatements >= Journal.boostAtStatements || !$0.storedWaiters.isEmpty }
         }
 
         /// Makes `stored` known: the stored sequence (or the failure), and those waiting for

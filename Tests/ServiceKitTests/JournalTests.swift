@@ -17,13 +17,15 @@ struct JournalTests {
         let database: ServiceDatabase
         let journal: Journal
 
-        init(_ directory: String, emptyAtBytes: Int = 4 << 20, statements: [String] = Store.statements) throws {
+        init(
+            _ directory: String, emptyAtBytes: Int = 4 << 20, statements: [String] = Store.statements, gather: Duration = .milliseconds(10)
+        ) throws {
             var migrator = DatabaseMigrator()
             migrator.registerMigration("v1") { db in
                 try db.execute(sql: "CREATE TABLE item (id INTEGER PRIMARY KEY, name TEXT, weight REAL, data BLOB)")
             }
             database = try ServiceDatabase(directory: directory, file: "test.sqlite", durability: .processCrash, migrator: migrator)
-            journal = try Journal(database: database, statements: statements, emptyAtBytes: emptyAtBytes)
+            journal = try Journal(database: database, statements: statements, emptyAtBytes: emptyAtBytes, gather: gather)
         }
 
         func items() throws -> [Item] {
@@ -192,6 +194,34 @@ struct JournalTests {
             try await store.journal.commit(Self.items[0].insert)  // the same primary key again
             await #expect(throws: JournalError.self) { try await store.journal.waitUntilStored() }
             await #expect(throws: JournalError.self) { try await store.journal.commit(Self.items[1].insert) }
+        }
+    }
+
+    @Test("the writer lets later batches join a commit's for the gathering interval, and stops gathering when someone waits")
+    func gathering() async throws {
+        try await withDirectories { directory, _ in
+            let gather = Duration.seconds(120)
+            let store = try Store(directory, gather: gather)
+            for item in Self.items { try await store.journal.commit(item.insert) }
+            try await Task.sleep(for: .milliseconds(300))
+            #expect(try store.items().isEmpty, "stored before the gathering interval ended")
+            let waited = ContinuousClock.now
+            try await store.journal.waitUntilStored()
+            #expect(ContinuousClock.now - waited < gather / 2, "the wait did not end the gathering")
+            #expect(try store.items() == Self.items)
+        }
+    }
+
+    @Test("a commit that leaves too much waiting is stored without the gathering interval, and with no one waiting")
+    func urgentCommit() async throws {
+        try await withDirectories { directory, _ in
+            let store = try Store(directory, gather: .seconds(120))
+            var batch = JournalBatch()
+            for id in 1...Journal.maximumWaitingStatements / 4 { batch.add(0, [Int64(id).databaseValue, "n".databaseValue, 1.0.databaseValue, Data().databaseValue]) }
+            try await store.journal.commit(batch)
+            let deadline = ContinuousClock.now + .seconds(60)
+            while try store.items().isEmpty, ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(20)) }
+            #expect(try store.items().count == Journal.maximumWaitingStatements / 4)
         }
     }
 
