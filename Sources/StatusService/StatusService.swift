@@ -105,6 +105,8 @@ private struct StatusLoop {
         /// Replies of commands applied in this batch, so a repeat within it is recognised.
         var replies: [CommandKey: [UInt8]] = [:]
         var publications: [(topic: String, payload: [UInt8], retain: Bool)] = []
+        /// The last snapshot encoded, which a reply carrying the same status reuses.
+        var lastSnapshot: (status: AgentStatus, bytes: [UInt8])?
         var arrivals: [ContinuousClock.Instant] = []
     }
 
@@ -251,7 +253,7 @@ private struct StatusLoop {
         for change in outcome.changes { take(change) }
         switch outcome.verdict {
         case .accepted:
-            guard let correlation, let reply = encode(Reply.success(correlation, status: outcome.status)) else { return }
+            guard let correlation, let reply = encodeSuccess(correlation, status: outcome.status) else { return }
             if let replyTo { batch.publications.append((replyTo.name, reply, false)) }
             if let key {
                 batch.replies[key] = reply
@@ -292,17 +294,31 @@ private struct StatusLoop {
         batch.records[change.record.agentId] = change.record
         guard let event = change.event else { return }
         metrics.display(from: event.version > 1 ? event.from.display : nil, to: event.to.display)
-        if let status = encode(change.record.status) {
-            batch.publications.append((Topic.agentStatus(change.record.agentId).name, status, true))
+        let status = change.record.status
+        if let bytes = encode(status) {
+            batch.publications.append((Topic.agentStatus(change.record.agentId).name, bytes, true))
+            batch.lastSnapshot = (status, bytes)
         }
         if let event = encode(event) {
             batch.publications.append((Topic.agentEvent(change.record.agentId).name, event, false))
         }
     }
 
+    /// The `ok` reply, made from the snapshot just encoded when it carries the same status.
+    private func encodeSuccess(_ correlation: Reply.Correlation, status: AgentStatus?) -> [UInt8]? {
+        let reply = Reply.success(correlation, status: status)
+        guard let snapshot = batch.lastSnapshot, snapshot.status == status else { return encode(reply) }
+        return encoding(Reply.self) { codec throws(MessageError) in try codec.encode(reply, encodedStatus: snapshot.bytes) }
+    }
+
     private func encode<P: Payload>(_ payload: P) -> [UInt8]? {
+        encoding(P.self) { codec throws(MessageError) in try codec.encode(payload) }
+    }
+
+    /// What `body` encodes, or nil after logging why it could not.
+    private func encoding<P: Payload>(_ type: P.Type, _ body: (MessageCodec) throws(MessageError) -> [UInt8]) -> [UInt8]? {
         do {
-            return try service.codec.encode(payload)
+            return try body(service.codec)
         } catch {
             service.logger.error("cannot encode a payload", metadata: ["payload": "\(P.schemaName)", "error": "\(error)"])
             return nil

@@ -47,6 +47,19 @@ struct JSONWriterTests {
         }
     }
 
+    @Test("a reply made from its status's bytes (the snapshot just published) is the reply encoded whole")
+    func replyFromEncodedStatus() throws {
+        let codec = MessageCodec()
+        let statuses = try Examples.all().compactMap { $0 as? AgentStatus }
+        #expect(!statuses.isEmpty)
+        for status in statuses {
+            for correlation in [Reply.Correlation.command(try CommandID("c-1")), .request(try RequestID("r.1"))] {
+                let reply = Reply.success(correlation, status: status)
+                #expect(try codec.encode(reply, encodedStatus: codec.encode(status)) == codec.encodeWithFoundation(reply))
+            }
+        }
+    }
+
     @Test("text that needs escaping is escaped as JSONEncoder does")
     func escaping() throws {
         let codec = MessageCodec()

@@ -29,6 +29,13 @@ struct JSONWriter {
         needsComma = false
     }
 
+    /// Writes a value already encoded by this writer.
+    mutating func encoded(_ json: [UInt8]) {
+        separate()
+        bytes.append(contentsOf: json)
+        needsComma = true
+    }
+
     mutating func string(_ value: String) {
         separate()
         bytes.append(UInt8(ascii: "\""))
@@ -153,6 +160,12 @@ extension AgentEvent.State {
 
 extension Reply: JSONWritable {
     func write(to writer: inout JSONWriter) throws(MessageError) {
+        try write(to: &writer, encodedStatus: nil)
+    }
+
+    /// Writes the reply; `encodedStatus`, when given, is what `status` encodes to (the
+    /// snapshot just published), written as it is rather than encoded again.
+    func write(to writer: inout JSONWriter, encodedStatus: [UInt8]?) throws(MessageError) {
         try writer.object { (w: inout JSONWriter) throws(MessageError) in
             if case .command(let id) = correlation { w.key("commandId"); w.string(id.value) }
             if let error {
@@ -164,7 +177,11 @@ extension Reply: JSONWritable {
             }
             w.key("ok"); w.bool(ok)
             if case .request(let id) = correlation { w.key("requestId"); w.string(id.value) }
-            if let status { w.key("status"); try status.write(to: &w) }
+            if let encodedStatus {
+                w.key("status"); w.encoded(encodedStatus)
+            } else if let status {
+                w.key("status"); try status.write(to: &w)
+            }
         }
     }
 }

@@ -77,6 +77,16 @@ public struct MessageCodec: Sendable {
         return try encodeWithFoundation(payload)
     }
 
+    /// ``encode(_:)`` of a reply whose status was encoded already: `encodedStatus` is what
+    /// ``encode(_:)`` gave for `reply.status` (the snapshot just published), and is not made
+    /// again. The bytes are the same as ``encode(_:)``'s.
+    public func encode(_ reply: Reply, encodedStatus: [UInt8]) throws(MessageError) -> [UInt8] {
+        assert(reply.status.map { (try? encode($0)) == encodedStatus } ?? false, "encodedStatus is not the reply's status")
+        var writer = JSONWriter(capacity: encodedStatus.count + 96)
+        try reply.write(to: &writer, encodedStatus: encodedStatus)
+        return writer.bytes
+    }
+
     /// Encodes `payload` with `JSONEncoder`: what ``encode(_:)`` does for every payload but the
     /// hot ones, whose hand-written JSON the tests compare with this.
     public func encodeWithFoundation<P: Payload>(_ payload: P) throws(MessageError) -> [UInt8] {
