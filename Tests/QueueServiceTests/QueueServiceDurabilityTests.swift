@@ -76,9 +76,11 @@ struct QueueServiceDurabilityTests {
             let telephony = Telephony(bus: bus)
             try await telephony.start()
             defer { Task { await telephony.stop() } }
-            for agent in agents { try await bus.ready(agent) }
+            // The calls wait first, so that both workers have calls for every agent the moment
+            // it becomes ready: they compete for the same agents from the start.
             let calls = (0..<60).map { "b\($0)" }
             for (index, call) in calls.enumerated() { try await bus.enqueue(call, in: mine[index % mine.count].value) }
+            for agent in agents { try await bus.ready(agent) }
 
             var connected: [CallID: QueueID] = [:]
             while connected.count < calls.count {
@@ -92,7 +94,7 @@ struct QueueServiceDurabilityTests {
             while let message = try? await replies.next(timeout: .milliseconds(200)) {
                 if let reply = try? bus.codec.decode(Reply.self, from: message.payload), reply.error?.code == .notRoutable { refused += 1 }
             }
-            // About 40 in a run: the workers did compete for the same agents.
+            // 29–40 in a run (also with two cores kept busy): the workers did compete for the same agents.
             #expect(refused > 0, "the status service arbitrated between the workers")
         }
     }
