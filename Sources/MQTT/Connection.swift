@@ -97,8 +97,7 @@ final class Connection: @unchecked Sendable {
         while ContinuousClock.now < deadline, state.withLock({ !$0.unacknowledged.isEmpty && !$0.networkThreadExited }) {
             try? await Task.sleep(for: .milliseconds(10))
         }
-        // DISCONNECT is queued before the loop is told to stop, so its last write sends it.
-        mosquitto_disconnect(handle)
+        // The network thread sends the DISCONNECT as it leaves its loop (see networkLoop()).
         state.withLock { $0.stopping = true }
         network.wake()
         await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
@@ -187,7 +186,18 @@ final class Connection: @unchecked Sendable {
                 logger.warning("MQTT reconnect failed", metadata: [LogMetadataKey.error: "\(MQTTError.text(reconnect))", LogMetadataKey.retryIn: "\(delay)"])
             }
         }
-        if mosquitto_want_write(handle) { mosquitto_loop_write(handle, 1) } // the DISCONNECT
+        // Stopping. libmosquitto closes the socket as soon as it has written the DISCONNECT,
+        // and a close with unread data in the socket (messages still arriving) resets the
+        // connection: the broker then drops what it had not read yet, the DISCONNECT too, and
+        // publishes the will. So the socket is kept open by a second descriptor while
+        // libmosquitto writes the DISCONNECT and closes its own, and is closed after the
+        // broker has closed its side (see closeGracefully). This runs outside a turn, so the
+        // socket is not corked, and after everything earlier turns wrote.
+        let socket = mosquitto_socket(handle)
+        let kept = socket >= 0 ? dup(socket) : -1
+        mosquitto_disconnect(handle)
+        if mosquitto_want_write(handle) { mosquitto_loop_write(handle, 1) }
+        if kept >= 0 { Self.closeGracefully(kept, within: Self.closeTimeout) }
     }
 
     /// Connects (or reconnects) the handle. A session that is not clean needs MQTT 5's session
@@ -212,15 +222,20 @@ final class Connection: @unchecked Sendable {
     /// The socket is corked for the turn (`TCP_CORK`): libmosquitto writes one packet per
     /// `write()`, and each of those went through the whole TCP path to the broker (on
     /// loopback, the broker's receiving too) and woke it. Corked, what one turn writes (the
-    /// acknowledgement of a message and what handling it published) leaves in one segment
-    /// when the turn ends. Only this thread writes to the socket (publishers on other
-    /// threads queue packets and wake it), and it wrote only after the jobs before too, so
-    /// nothing leaves later than it did.
+    /// acknowledgements of the messages it read and what handling them published) leaves in
+    /// one segment when the turn ends. Only this thread writes to the socket (publishers on
+    /// other threads queue packets and wake it). What is written before the jobs run
+    /// (acknowledgements, packets queued by other threads, a PINGREQ) now waits for the
+    /// jobs too, which is no longer than one batch's handling.
     private func turn(timeoutMilliseconds: Int32) -> Int32 {
         let socket = mosquitto_socket(handle)
         let events = network.wait(socket: socket, wantWrite: mosquitto_want_write(handle), timeoutMilliseconds: timeoutMilliseconds)
         let corked = socket >= 0 && Self.setCork(socket, true)
-        defer { if corked { Self.setCork(socket, false) } }
+        defer {
+            // Not when libmosquitto closed the socket during the turn: its number may be
+            // another file's by now (only this thread closes it, so the check holds).
+            if corked, mosquitto_socket(handle) == socket { Self.setCork(socket, false) }
+        }
         var code = socket < 0 ? Int32(MOSQ_ERR_NO_CONN.rawValue) : Int32(MOSQ_ERR_SUCCESS.rawValue)
         if code == MOSQ_ERR_SUCCESS.rawValue, events.readable {
             code = mosquitto_loop_read(handle, 1)
@@ -237,6 +252,26 @@ final class Connection: @unchecked Sendable {
             code = mosquitto_loop_write(handle, 1)
         }
         return code
+    }
+
+    /// How long a clean stop waits for the broker to close its side after the DISCONNECT.
+    private static let closeTimeout = Duration.seconds(1)
+
+    /// Ends the sending side of `socket` (after what was written), reads and drops what
+    /// arrives until the broker closes its side or `limit` passes, then closes it: with
+    /// nothing unread, the close does not reset the connection.
+    private static func closeGracefully(_ socket: Int32, within limit: Duration) {
+        defer { close(socket) }
+        guard shutdown(socket, Int32(SHUT_WR)) == 0 else { return }
+        let deadline = ContinuousClock.now + limit
+        withUnsafeTemporaryAllocation(byteCount: 1 << 16, alignment: 1) { buffer in
+            while ContinuousClock.now < deadline {
+                var descriptor = pollfd(fd: socket, events: Int16(POLLIN), revents: 0)
+                let milliseconds = Int32(min(60_000, max(1, ((deadline - .now) / .milliseconds(1)).rounded(.up))))
+                guard poll(&descriptor, 1, milliseconds) > 0 else { return }
+                guard recv(socket, buffer.baseAddress, buffer.count, 0) > 0 else { return }  // 0: the broker closed
+            }
+        }
     }
 
     /// Corks or uncorks `socket` (uncorking sends what waits); whether that worked.

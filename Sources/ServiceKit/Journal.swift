@@ -13,10 +13,10 @@ import Glibc
 /// database) and returns; with ``Durability/powerLoss`` it also syncs the file. A thread of
 /// the journal's own (`journal-writer`, giving way to other threads, see
 /// ``lowerPriority(canTakeBack:)``) then runs the statements of every batch waiting, in
-/// order, in one transaction that also records the last batch's sequence number; woken by a
-/// commit, it first lets the batches of the next few milliseconds (`gather`) join (unless someone
-/// waits for SQLite, or too much waits already), so that a steady trickle of commits costs
-/// one transaction per interval, not one each. When
+/// order, in one transaction that also records the last batch's sequence number. Before
+/// each transaction it lets the batches of the next few milliseconds (`gather`) join, so that
+/// a steady trickle of commits costs one transaction per interval, not one each — unless
+/// someone waits for SQLite, too much waits already, or the file is due to be emptied. When
 /// SQLite holds every entry and the file has grown past `emptyAtBytes` (4 MiB), the next
 /// commit empties it; at four times that, a commit waits for SQLite so that the next one can.
 ///
@@ -55,7 +55,7 @@ public final class Journal: Sendable {
     private let hurry = DispatchSemaphore(value: 0)
     /// Batches the journal held and SQLite did not, stored at open.
     public let recoveredBatches: Int
-    /// Batches the journal held and left out at open, after a gap (see ``init(database:statements:emptyAtBytes:)``).
+    /// Batches the journal held and left out at open, after a gap (see ``init(database:statements:emptyAtBytes:gather:)``).
     public let skippedBatches: Int
 
     private struct Waiting: Sendable {
@@ -126,7 +126,7 @@ public final class Journal: Sendable {
             // SQLite holds everything now: the file starts again empty.
             guard ftruncate(descriptor, 0) == 0 else { throw JournalError("cannot empty", path: path) }
             let last = max(stored, entries.last?.sequence ?? 0)
-            shared = Shared(State(size: 0, lastSequence: last, storedSequence: last))
+            shared = Shared(State(size: 0, lastSequence: last, storedSequence: last), emptyAtBytes: emptyAtBytes)
         } catch {
             close(descriptor)
             throw error
@@ -199,9 +199,11 @@ public final class Journal: Sendable {
             let mustWait = state.waitingStatements >= Self.maximumWaitingStatements || state.size >= 4 * emptyAtBytes
             let urgent = state.waitingStatements >= Self.boostAtStatements || mustWait
             if urgent { boostWriter(&state) }
-            // Told when this commit makes it urgent, so that a writer gathering stops (a signal
-            // the writer finds later only shortens its next gathering).
-            let becameUrgent = mustWait || (urgent && state.waitingStatements - batch.statements.count < Self.boostAtStatements)
+            // Told when this commit makes storing urgent, so that a writer gathering stops (a
+            // signal the writer finds later only shortens a later gathering).
+            let becameUrgent =
+                mustWait || (urgent && state.waitingStatements - batch.statements.count < Self.boostAtStatements)
+                || (state.size >= emptyAtBytes && state.size - entry.count < emptyAtBytes)
             return (sequence, state.writerIdle, becameUrgent, mustWait)
         }
         if wakeWriter { wake.signal() }
@@ -330,14 +332,21 @@ public final class Journal: Sendable {
     private final class Shared: Sendable {
         let state: Mutex<State>
 
-        init(_ state: State) {
+        let emptyAtBytes: Int
+
+        init(_ state: State, emptyAtBytes: Int) {
             self.state = Mutex(state)
+            self.emptyAtBytes = emptyAtBytes
         }
 
         /// Whether the writer should store at once rather than gather: someone waits for
-        /// SQLite, or too much waits to be stored.
+        /// SQLite, too much waits to be stored, or the file is due to be emptied (which a
+        /// commit does only once SQLite holds every entry: under a steady load a gathering
+        /// writer would never have caught up at that moment).
         var isUrgent: Bool {
-            state.withLock { $0.waitingStatements >= Journal.boostAtStatements || !$0.storedWaiters.isEmpty }
+            state.withLock {
+                $0.waitingStatements >= Journal.boostAtStatements || !$0.storedWaiters.isEmpty || $0.size >= emptyAtBytes
+            }
         }
 
         /// Makes `stored` known: the stored sequence (or the failure), and those waiting for

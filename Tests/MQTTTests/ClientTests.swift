@@ -276,6 +276,29 @@ struct ClientTests {
         }
     }
 
+    @Test("a clean shutdown with messages still arriving does not publish the will either")
+    func cleanShutdownWhileReceiving() async throws {
+        try await withBroker { broker in
+            try await withClient(broker.clientConfiguration()) { observer in
+                let wills = Inbox(try await observer.subscribe(to: ["service/busy/1"]))
+                let will = MQTTConfiguration.Will(topic: "service/busy/1", payload: Array("offline".utf8), retain: false)
+                try await withClient(broker.clientConfiguration(will: will)) { client in
+                    let flood = try await client.subscribe(to: ["test/flood"])
+                    try await client.publish("service/busy/1", payload: Array("online".utf8), waitForAcknowledgement: true)
+                    // Unread messages in its socket when it stops: a close then resets the
+                    // connection, and what the socket still held (a corked DISCONNECT) is lost.
+                    for index in 0..<2000 {
+                        try await observer.publish("test/flood", payload: Array(repeating: UInt8(index % 256), count: 512), qos: .atMostOnce)
+                    }
+                    _ = await flood.nextBatch(maximum: 1)
+                }
+                try await observer.publish("service/busy/1", payload: Array("after".utf8), waitForAcknowledgement: true)
+                #expect(try await wills.next().payload == Array("online".utf8))
+                #expect(try await wills.next().payload == Array("after".utf8), "no will between the clean disconnect and the next publish")
+            }
+        }
+    }
+
     @Test("after a broker restart the client reconnects and its subscriptions work again", arguments: versions)
     func reconnect(version: MQTTConfiguration.ProtocolVersion) async throws {
         try await withBroker { broker in

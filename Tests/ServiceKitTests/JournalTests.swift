@@ -212,17 +212,44 @@ struct JournalTests {
         }
     }
 
-    @Test("a commit that leaves too much waiting is stored without the gathering interval, and with no one waiting")
+    @Test("a commit that leaves too much waiting ends the gathering, with no one waiting")
     func urgentCommit() async throws {
         try await withDirectories { directory, _ in
             let store = try Store(directory, gather: .seconds(120))
+            try await store.journal.commit(Self.items[0].insert)
+            try await Task.sleep(for: .milliseconds(50))  // the writer is gathering now
             var batch = JournalBatch()
-            for id in 1...Journal.maximumWaitingStatements / 4 { batch.add(0, [Int64(id).databaseValue, "n".databaseValue, 1.0.databaseValue, Data().databaseValue]) }
+            for id in 1...Journal.maximumWaitingStatements / 4 {
+                batch.add(0, [Int64(id + 10).databaseValue, "n".databaseValue, 1.0.databaseValue, Data().databaseValue])
+            }
             try await store.journal.commit(batch)
-            let deadline = ContinuousClock.now + .seconds(60)
-            while try store.items().isEmpty, ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(20)) }
-            #expect(try store.items().count == Journal.maximumWaitingStatements / 4)
+            #expect(try await Self.eventually { try store.items().count == 1 + Journal.maximumWaitingStatements / 4 })
         }
+    }
+
+    @Test("a commit that makes the file due to be emptied ends the gathering, and the next commit empties it")
+    func emptyingEndsGathering() async throws {
+        try await withDirectories { directory, _ in
+            let store = try Store(directory, emptyAtBytes: 4096, gather: .seconds(120))
+            try await store.journal.commit(Self.items[2].insert)
+            try await Task.sleep(for: .milliseconds(50))  // the writer is gathering now
+            let large = Item(id: 5, name: "large", weight: 1, data: Array(repeating: 1, count: 5000))
+            try await store.journal.commit(large.insert)
+            #expect(try await Self.eventually { try store.items().count == 2 })
+            try await store.journal.commit(Self.items[0].insert)
+            let size = try FileManager.default.attributesOfItem(atPath: directory + "/test.sqlite.redo")[.size] as? Int
+            #expect((size ?? .max) < 4096, "the file was not emptied")
+        }
+    }
+
+    /// Whether `condition` holds within a minute, tried every 20 ms.
+    static func eventually(_ condition: () throws -> Bool) async throws -> Bool {
+        let deadline = ContinuousClock.now + .seconds(60)
+        while ContinuousClock.now < deadline {
+            if try condition() { return true }
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        return try condition()
     }
 
     @Test("whenStored runs once SQLite holds the batch, in commit order")

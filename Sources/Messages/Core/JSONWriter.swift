@@ -177,10 +177,9 @@ extension Reply: JSONWritable {
             }
             w.key("ok"); w.bool(ok)
             if case .request(let id) = correlation { w.key("requestId"); w.string(id.value) }
-            if let encodedStatus {
-                w.key("status"); w.encoded(encodedStatus)
-            } else if let status {
-                w.key("status"); try status.write(to: &w)
+            if let status {
+                w.key("status")
+                if let encodedStatus { w.encoded(encodedStatus) } else { try status.write(to: &w) }
             }
         }
     }
