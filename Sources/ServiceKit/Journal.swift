@@ -30,8 +30,6 @@ import Glibc
 /// body: the sequence number (UInt64), the checksum of the store's SQL statements (UInt64)
 /// and the ``JournalBatch``. Integers are little-endian.
 public final class Journal: Sendable {
-    /// Once SQLite holds every entry, a file larger than this is emptied.
-    private let emptyAtBytes: Int
     /// Statements waiting for SQLite after which ``commit(_:whenStored:)`` waits for it
     /// (about 1 KiB of memory each).
     public static let maximumWaitingStatements = 16_384
@@ -51,7 +49,7 @@ public final class Journal: Sendable {
     private let syncEveryCommit: Bool
     private let shared: Shared
     private let wake = DispatchSemaphore(value: 0)
-    /// Ends the writer's gathering early: someone waits for SQLite, or too much waits.
+    /// Ends the writer's gathering early, when storing becomes urgent (``State/isUrgent``).
     private let hurry = DispatchSemaphore(value: 0)
     /// Batches the journal held and SQLite did not, stored at open.
     public let recoveredBatches: Int
@@ -65,6 +63,8 @@ public final class Journal: Sendable {
     }
 
     private struct State {
+        /// Once SQLite holds every entry, a file larger than this is emptied.
+        let emptyAtBytes: Int
         var size: Int
         var lastSequence: UInt64
         var storedSequence: UInt64
@@ -77,6 +77,14 @@ public final class Journal: Sendable {
         var writerBoosted = false
         var failure: JournalError?
         var storedWaiters: [(sequence: UInt64, continuation: CheckedContinuation<Void, any Error>)] = []
+
+        /// Whether the writer should store at once rather than gather: someone waits for
+        /// SQLite, too much waits to be stored, or the file is due to be emptied (which a
+        /// commit does only once SQLite holds every entry: under a steady load a gathering
+        /// writer would never have caught up at that moment).
+        var isUrgent: Bool {
+            waitingStatements >= Journal.boostAtStatements || !storedWaiters.isEmpty || size >= emptyAtBytes
+        }
     }
 
     /// Opens (creating when needed) the journal of `database`, and writes into the database
@@ -85,7 +93,6 @@ public final class Journal: Sendable {
     public init(database: ServiceDatabase, statements: [String], emptyAtBytes: Int = 4 << 20, gather: Duration = .milliseconds(10)) throws {
         self.database = database
         self.gather = gather
-        self.emptyAtBytes = emptyAtBytes
         self.statements = statements
         statementsHash = Self.checksum(Array(statements.joined(separator: "\u{0}").utf8)[...])
         syncEveryCommit = database.durability == .powerLoss
@@ -126,7 +133,7 @@ public final class Journal: Sendable {
             // SQLite holds everything now: the file starts again empty.
             guard ftruncate(descriptor, 0) == 0 else { throw JournalError("cannot empty", path: path) }
             let last = max(stored, entries.last?.sequence ?? 0)
-            shared = Shared(State(size: 0, lastSequence: last, storedSequence: last), emptyAtBytes: emptyAtBytes)
+            shared = Shared(State(emptyAtBytes: emptyAtBytes, size: 0, lastSequence: last, storedSequence: last))
         } catch {
             close(descriptor)
             throw error
@@ -175,7 +182,8 @@ public final class Journal: Sendable {
         }
         let (sequence, wakeWriter, hurryWriter, mustWait) = try shared.state.withLock { state throws(JournalError) in
             if let failure = state.failure { throw failure }
-            if state.size >= emptyAtBytes, state.storedSequence == state.lastSequence {
+            let wasUrgent = state.isUrgent
+            if state.size >= state.emptyAtBytes, state.storedSequence == state.lastSequence {
                 guard ftruncate(descriptor, 0) == 0 else { throw JournalError("cannot empty", path: database.path + ".redo") }
                 state.size = 0
             }
@@ -196,15 +204,11 @@ public final class Journal: Sendable {
             defer { state.writerIdle = false }
             // Waits when too much waits for SQLite, or when the file could not be emptied for
             // long (the writer never caught up at a commit): then the next commit empties it.
-            let mustWait = state.waitingStatements >= Self.maximumWaitingStatements || state.size >= 4 * emptyAtBytes
-            let urgent = state.waitingStatements >= Self.boostAtStatements || mustWait
-            if urgent { boostWriter(&state) }
+            let mustWait = state.waitingStatements >= Self.maximumWaitingStatements || state.size >= 4 * state.emptyAtBytes
+            if state.waitingStatements >= Self.boostAtStatements || mustWait { boostWriter(&state) }
             // Told when this commit makes storing urgent, so that a writer gathering stops (a
             // signal the writer finds later only shortens a later gathering).
-            let becameUrgent =
-                mustWait || (urgent && state.waitingStatements - batch.statements.count < Self.boostAtStatements)
-                || (state.size >= emptyAtBytes && state.size - entry.count < emptyAtBytes)
-            return (sequence, state.writerIdle, becameUrgent, mustWait)
+            return (sequence, state.writerIdle, mustWait || (!wasUrgent && state.isUrgent), mustWait)
         }
         if wakeWriter { wake.signal() }
         if hurryWriter { hurry.signal() }
@@ -332,22 +336,12 @@ public final class Journal: Sendable {
     private final class Shared: Sendable {
         let state: Mutex<State>
 
-        let emptyAtBytes: Int
-
-        init(_ state: State, emptyAtBytes: Int) {
+        init(_ state: State) {
             self.state = Mutex(state)
-            self.emptyAtBytes = emptyAtBytes
         }
 
-        /// Whether the writer should store at once rather than gather: someone waits for
-        /// SQLite, too much waits to be stored, or the file is due to be emptied (which a
-        /// commit does only once SQLite holds every entry: under a steady load a gathering
-        /// writer would never have caught up at that moment).
-        var isUrgent: Bool {
-            state.withLock {
-                $0.waitingStatements >= Journal.boostAtStatements || !$0.storedWaiters.isEmpty || $0.size >= emptyAtBytes
-            }
-        }
+        /// ``State/isUrgent``, read under the lock by the writer before it gathers.
+        var isUrgent: Bool { state.withLock { $0.isUrgent } }
 
         /// Makes `stored` known: the stored sequence (or the failure), and those waiting for
         /// it. Returns whether the writer may wait: nothing waits to be stored (or storing
